@@ -1,0 +1,105 @@
+"""Service configuration, read from environment variables.
+
+Settings are an immutable value passed into ``create_app`` and the worker, so
+nothing is configured at import time and tests can build as many differently
+configured apps as they like.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+ENV_PREFIX = "LESSONSTUDY_"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+def default_data_dir() -> Path:
+    """Where the embedded PostgreSQL and Redis keep their data.
+
+    The embedded PostgreSQL refuses to run as root, so when run as root it
+    creates a system user and loosens permissions on the data folder's parents;
+    that must never touch root's home, hence a folder under /var/lib for root.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/lessonstudy")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lessonstudy"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the service needs to know about its surroundings.
+
+    Each field maps to ``LESSONSTUDY_<FIELD NAME IN CAPITALS>``; the README
+    lists them all.
+    """
+
+    database_url: str | None = None
+    """PostgreSQL URL (``postgresql://`` or ``postgresql+asyncpg://``). Unset: embedded."""
+    redis_url: str | None = None
+    """Redis URL (``redis://`` or ``unix://``). Unset: embedded Redis."""
+    data_dir: Path = msgspec.field(default_factory=default_data_dir)
+    """Folder for the embedded services' data."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    run_worker: bool = True
+    """Run the arq worker inside the ``serve`` process."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body accepted; larger ones get 413."""
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+    worker_queue: str = "lessonstudy:queue"
+    """arq queue name; tests give each run its own."""
+
+    @property
+    def async_database_url(self) -> str:
+        """The database URL in the form SQLAlchemy's asyncpg dialect expects."""
+        if self.database_url is None:
+            raise SettingsError("no database URL is configured and no embedded database started")
+        return to_asyncpg_url(self.database_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.__struct_fields__:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            # msgspec converts str to Path only in JSON decoding, not in convert().
+            values["data_dir"] = Path(str(values["data_dir"]))
+        try:
+            # strict=False lets msgspec turn "8000" into 8000 and "false" into False.
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_explain(str(exc))) from exc
+
+
+def _explain(message: str) -> str:
+    # msgspec says "... - at `$.port`"; name the environment variable instead.
+    if " - at `$." in message:
+        text, _, path = message.partition(" - at `$.")
+        return f"{ENV_PREFIX}{path.rstrip('`').upper()}: {text}"
+    return message
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the plain ``postgresql://`` form people copy from elsewhere."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise SettingsError(f"{ENV_PREFIX}DATABASE_URL must be a postgresql:// URL, got {url!r}")
+
+
+def to_plain_postgres_url(url: str) -> str:
+    """The libpq/asyncpg form, for raw asyncpg connections."""
+    return "postgresql://" + to_asyncpg_url(url)[len("postgresql+asyncpg://") :]
