@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import msgspec
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -13,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from redis.asyncio import Redis
 
 from lessonstudy import __version__
+from lessonstudy.api.allow_header import AllowHeaderMiddleware
 from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
@@ -62,6 +64,34 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def _declare_closed_bodies(app: Litestar) -> None:
+    """Say in the schema that request bodies refuse unknown fields, as they do.
+
+    msgspec Structs with ``forbid_unknown_fields`` reject extras, but the
+    generated schema leaves ``additionalProperties`` open; clients (and
+    schemathesis) must be told. The schema is generated once and cached, so
+    this runs once per app.
+    """
+    schemas = app.openapi_schema.components.schemas or {}
+    closed = {
+        struct.__name__
+        for struct in _all_subclasses(msgspec.Struct)
+        if struct.__module__.startswith("lessonstudy.")
+        and struct.__struct_config__.forbid_unknown_fields
+    }
+    for name, schema in schemas.items():
+        if name in closed:
+            schema.additional_properties = False
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _all_subclasses(sub)
+    return found
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the API. Nothing connects until the app starts."""
 
@@ -79,7 +109,7 @@ def create_app(settings: Settings) -> Litestar:
             await engine.dispose()
 
     logging.getLogger("lessonstudy").setLevel(settings.log_level.upper())
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             live,
             ready,
@@ -93,10 +123,12 @@ def create_app(settings: Settings) -> Litestar:
             "session": Provide(provide_session),
             "principal": Provide(provide_principal),
         },
-        middleware=[authentication_middleware()],
+        middleware=[AllowHeaderMiddleware(), authentication_middleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[connections],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    _declare_closed_bodies(app)
+    return app

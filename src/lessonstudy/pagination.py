@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-from lessonstudy.errors import BadRequest
+from lessonstudy.errors import RuleBroken
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -24,8 +24,9 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _invalid() -> BadRequest:
-    return BadRequest(
+def _invalid() -> RuleBroken:
+    # 422, not 400: any string is a well-formed cursor; this one was not issued by us.
+    return RuleBroken(
         "the cursor is not one this list issued; start again without a cursor",
         errors=[{"field": "cursor", "message": "invalid cursor", "source": "query"}],
     )

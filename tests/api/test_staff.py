@@ -144,6 +144,9 @@ async def test_unknown_id_is_404(client: Client, school: SchoolKit) -> None:
         ({"name": "A", "roles": ["wizard"]}, "roles"),
         ({"name": "A", "roles": ["teacher"], "ect_year": 3}, "ect_year"),
         ({"name": "A", "roles": ["teacher"], "email": "not-an-email"}, "email"),
+        ({"name": "A", "roles": ["teacher"], "email": "a\u0000@b.example"}, "email"),
+        ({"name": "Nul\u0000Name", "roles": ["teacher"]}, "name"),
+        ({"name": "   ", "roles": ["teacher"]}, "name"),
         ({"name": "A", "roles": ["teacher"], "working_days": ["funday"]}, "working_days"),
         ({"roles": ["teacher"]}, "name"),
     ],
@@ -162,7 +165,8 @@ async def test_invalid_body_names_the_field(
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=201", "limit=abc", "role=wizard", "active=maybe", "cursor=%%%"]
+    "query",
+    ["limit=0", "limit=201", "limit=abc", "role=wizard", "active=maybe", "cursor=" + "c" * 1001],
 )
 async def test_invalid_query_is_400(client: Client, school: SchoolKit, query: str) -> None:
     response = await client.get(f"/v1/staff?{query}", headers=school.auth("admin"))
@@ -174,6 +178,7 @@ async def test_cursor_from_another_list_is_refused(client: Client, school: Schoo
     from lessonstudy.pagination import encode_cursor
 
     forged = encode_cursor("tokens", ["a", "b"])
-    response = await client.get(f"/v1/staff?cursor={forged}", headers=school.auth("admin"))
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "cursor"
+    for cursor in (forged, "%%%", "bm90IGpzb24"):
+        response = await client.get(f"/v1/staff?cursor={cursor}", headers=school.auth("admin"))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "cursor"

@@ -93,7 +93,7 @@ class StaffController(Controller):
         operation_id="listStaff",
         summary="List staff",
         guards=[staff_or_scope(Scope.STAFF_READ)],
-        responses=problem_responses(*COMMON),
+        responses=problem_responses(*COMMON, 422),
     )
     async def list_staff(
         self,
