@@ -34,7 +34,7 @@ async def test_request_notes_use_and_flush_records_it(
     token_id = school.token_ids["teacher"]
     assert await _last_used(sessions, token_id) is None
     await client.get("/v1/me", headers=school.auth("teacher"))
-    assert await redis.hexists(token_usage.PENDING_KEY, str(token_id))
+    assert await redis.hexists(token_usage.PENDING_KEY, str(token_id))  # type: ignore[misc]
     assert await token_usage.flush(redis, sessions) == 1
     assert await _last_used(sessions, token_id) is not None
     assert not await redis.exists(token_usage.PENDING_KEY)
@@ -58,7 +58,9 @@ async def test_batch_left_by_a_crash_is_flushed_next_time(
 ) -> None:
     token_id = school.token_ids["cover"]
     when = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    await redis.hset(token_usage.PENDING_KEY + ":flushing:dead", str(token_id), when.isoformat())
+    await redis.hset(  # type: ignore[misc]
+        token_usage.PENDING_KEY + ":flushing:dead", str(token_id), when.isoformat()
+    )
     assert await token_usage.flush(redis, sessions) == 1
     assert await _last_used(sessions, token_id) == when
 

@@ -84,8 +84,8 @@ def _declare_closed_bodies(app: Litestar) -> None:
             schema.additional_properties = False
 
 
-def _all_subclasses(cls: type) -> set[type]:
-    found = set()
+def _all_subclasses(cls: type[msgspec.Struct]) -> set[type[msgspec.Struct]]:
+    found: set[type[msgspec.Struct]] = set()
     for sub in cls.__subclasses__():
         found.add(sub)
         found |= _all_subclasses(sub)
