@@ -7,14 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import msgspec
-from litestar import Litestar
+import msgspec.inspect
+from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme, Tag
 from redis.asyncio import Redis
 
 from lessonstudy import __version__
 from lessonstudy.api.allow_header import AllowHeaderMiddleware
+from lessonstudy.api.availability import AvailabilityController
 from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
@@ -22,6 +24,7 @@ from lessonstudy.api.me import get_me
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
+from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
 from lessonstudy.api.tokens import TokenController
 from lessonstudy.auth import authentication_middleware
 from lessonstudy.db import create_engine, create_session_factory
@@ -36,6 +39,8 @@ TAGS = [
     Tag(name="Staff", description="Members of staff, their roles and working patterns."),
     Tag(name="Integration clients", description="Service accounts such as the MIS sync."),
     Tag(name="Tokens", description="Bearer tokens for staff and integration clients."),
+    Tag(name="Timetable", description="Import and export of the school's timetable data."),
+    Tag(name="Availability", description="Who is free when, and who could be released."),
 ]
 
 
@@ -64,24 +69,71 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def _declare_closed_bodies(app: Litestar) -> None:
-    """Say in the schema that request bodies refuse unknown fields, as they do.
+def _refine_schema(app: Litestar) -> None:
+    """Make the generated schema say exactly what msgspec enforces.
 
-    msgspec Structs with ``forbid_unknown_fields`` reject extras, but the
-    generated schema leaves ``additionalProperties`` open; clients (and
-    schemathesis) must be told. The schema is generated once and cached, so
+    Litestar 2 leaves two gaps: request bodies that refuse unknown fields keep
+    ``additionalProperties`` open, and constraints on the items of a list of
+    constrained strings (``list[PeriodCode]``) are dropped. Clients (and
+    schemathesis) must see both. The schema is generated once and cached, so
     this runs once per app.
     """
     schemas = app.openapi_schema.components.schemas or {}
-    closed = {
-        struct.__name__
+    structs = {
+        struct.__name__: struct
         for struct in _all_subclasses(msgspec.Struct)
         if struct.__module__.startswith("lessonstudy.")
-        and struct.__struct_config__.forbid_unknown_fields
     }
     for name, schema in schemas.items():
-        if name in closed:
+        struct = structs.get(name)
+        if struct is None:
+            continue
+        if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        info = msgspec.inspect.type_info(struct)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for field in info.fields:
+            prop = (schema.properties or {}).get(field.encode_name)
+            if isinstance(prop, Schema):
+                _copy_item_constraints(field.type, prop)
+
+
+_JSON_TYPES = {
+    msgspec.inspect.IntType: OpenAPIType.INTEGER,
+    msgspec.inspect.StrType: OpenAPIType.STRING,
+    msgspec.inspect.ListType: OpenAPIType.ARRAY,
+}
+
+
+def _copy_item_constraints(field_type: msgspec.inspect.Type, prop: Schema) -> None:
+    """Fill in, from msgspec's view of a field, the constraints Litestar left out."""
+    if isinstance(field_type, msgspec.inspect.UnionType):
+        members = [s for s in (prop.one_of or []) if isinstance(s, Schema)]
+        for member_type in field_type.types:
+            wanted = _JSON_TYPES.get(type(member_type))
+            for member in members:
+                if wanted is not None and member.type == wanted:
+                    _copy_item_constraints(member_type, member)
+        return
+    if isinstance(field_type, msgspec.inspect.IntType):
+        _fill(prop, minimum=field_type.ge, maximum=field_type.le)
+    elif isinstance(field_type, msgspec.inspect.StrType):
+        _fill(
+            prop,
+            min_length=field_type.min_length,
+            max_length=field_type.max_length,
+            pattern=field_type.pattern,
+        )
+    elif isinstance(field_type, msgspec.inspect.ListType):
+        _fill(prop, min_items=field_type.min_length, max_items=field_type.max_length)
+        if isinstance(prop.items, Schema):
+            _copy_item_constraints(field_type.item_type, prop.items)
+
+
+def _fill(schema: Schema, **constraints: object) -> None:
+    for name, value in constraints.items():
+        if value is not None and getattr(schema, name) is None:
+            setattr(schema, name, value)
 
 
 def _all_subclasses(cls: type[msgspec.Struct]) -> set[type[msgspec.Struct]]:
@@ -118,6 +170,14 @@ def create_app(settings: Settings) -> Litestar:
             StaffController,
             IntegrationClientController,
             TokenController,
+            AvailabilityController,
+            TimetableExportController,
+            # Imports carry a whole school's data: a larger body limit than the rest.
+            Router(
+                path="/v1/timetable",
+                route_handlers=[TimetableImportController],
+                request_max_body_size=settings.max_import_bytes,
+            ),
         ],
         dependencies={
             "session": Provide(provide_session),
@@ -130,5 +190,5 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
-    _declare_closed_bodies(app)
+    _refine_schema(app)
     return app
