@@ -56,7 +56,6 @@ async def make_school(sessions: async_sessionmaker[AsyncSession], name: str) -> 
                     email=f"{key}@{slug}.example",
                     roles=roles,
                     ect_year=ect_year,
-                    external_id=f"{slug}-{key}",
                     working_days=[
                         Weekday.MONDAY,
                         Weekday.TUESDAY,

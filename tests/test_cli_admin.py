@@ -29,10 +29,18 @@ async def test_schools_create_prints_a_working_admin_token(
     code = await asyncio.to_thread(
         main,
         [
-            "schools", "create", "--name", "Lakeside Primary", "--time-zone", "Europe/Dublin",
-            "--admin-name", "Lee Admin", "--admin-email", "lee@lakeside.example",
+            "schools",
+            "create",
+            "--name",
+            "Lakeside Primary",
+            "--time-zone",
+            "Europe/Dublin",
+            "--admin-name",
+            "Lee Admin",
+            "--admin-email",
+            "lee@lakeside.example",
         ],
-    )  # fmt: skip
+    )
     assert code == 0
     secret = SECRET.search(capsys.readouterr().out)
     assert secret is not None

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lessonstudy import token_usage
-from lessonstudy.domain.integration_clients import Scope
+from lessonstudy.domain.integration_clients import Scope, grants
 from lessonstudy.domain.staff import Role
 from lessonstudy.domain.tokens import Principal, authenticate
 
@@ -100,7 +100,20 @@ def staff_or_scope(scope: Scope) -> Guard:
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = principal_of(connection)
-        if not principal.is_staff and scope not in principal.scopes:
+        if not principal.is_staff and not grants(principal.scopes, scope):
+            raise PermissionDeniedException(f"this integration lacks the {scope.value} scope")
+
+    return guard
+
+
+def scope_or_role(scope: Scope, role: Role) -> Guard:
+    """An integration holding ``scope``, or a member of staff with ``role``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = principal_of(connection)
+        if principal.is_staff and role not in principal.roles:
+            raise PermissionDeniedException(f"this needs the {role.value} role")
+        if not principal.is_staff and not grants(principal.scopes, scope):
             raise PermissionDeniedException(f"this integration lacks the {scope.value} scope")
 
     return guard
@@ -111,7 +124,7 @@ def requires_scope(scope: Scope) -> Guard:
         principal = principal_of(connection)
         if principal.is_staff:
             raise PermissionDeniedException("this route is for integration clients")
-        if scope not in principal.scopes:
+        if not grants(principal.scopes, scope):
             raise PermissionDeniedException(f"this integration lacks the {scope.value} scope")
 
     return guard

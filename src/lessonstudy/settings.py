@@ -52,6 +52,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Run the arq worker inside the ``serve`` process."""
     max_body_bytes: int = 1_048_576
     """Largest request body accepted; larger ones get 413."""
+    max_import_bytes: int = 67_108_864
+    """Largest timetable import (a large trust's JSON is tens of megabytes)."""
     db_pool_size: int = 10
     log_level: str = "INFO"
     worker_queue: str = "lessonstudy:queue"

@@ -28,6 +28,17 @@ class Scope(enum.StrEnum):
     STAFF_READ = "staff:read"
 
 
+# A scope that writes also reads what it writes.
+IMPLIED_BY: dict[Scope, frozenset[Scope]] = {
+    Scope.TIMETABLE_READ: frozenset({Scope.TIMETABLE_WRITE}),
+    Scope.COVER_READ: frozenset({Scope.COVER_WRITE}),
+}
+
+
+def grants(held: frozenset[Scope], wanted: Scope) -> bool:
+    return wanted in held or bool(held & IMPLIED_BY.get(wanted, frozenset()))
+
+
 _SCOPE_LIST = ",".join(f"'{s.value}'" for s in Scope)
 
 

@@ -1,8 +1,40 @@
 """Every table, imported in one place so the metadata is complete for Alembic."""
 
+from lessonstudy.domain.absences import Absence
+from lessonstudy.domain.calendar import Closure, SchoolDay, Term
+from lessonstudy.domain.commitments import Commitment
+from lessonstudy.domain.cover import CoverCap, CoverPolicy
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import Staff
+from lessonstudy.domain.timetable import (
+    BellPeriod,
+    CoverSlot,
+    Duty,
+    Lesson,
+    ProtectedPeriod,
+    Teaching,
+    TimetableVersion,
+)
 from lessonstudy.domain.tokens import ApiToken
 
-__all__ = ["ApiToken", "IntegrationClient", "School", "Staff"]
+__all__ = [
+    "Absence",
+    "ApiToken",
+    "BellPeriod",
+    "Closure",
+    "Commitment",
+    "CoverCap",
+    "CoverPolicy",
+    "CoverSlot",
+    "Duty",
+    "IntegrationClient",
+    "Lesson",
+    "ProtectedPeriod",
+    "School",
+    "SchoolDay",
+    "Staff",
+    "Teaching",
+    "Term",
+    "TimetableVersion",
+]

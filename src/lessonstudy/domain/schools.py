@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, SmallInteger, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,11 +15,20 @@ from lessonstudy.errors import NotFound, RuleBroken
 
 class School(TimestampedMixin, Base):
     __tablename__ = "school"
+    __table_args__ = (
+        CheckConstraint("timetable_weeks IN (1, 2)", name="timetable_weeks"),
+        CheckConstraint("week_numbering IN ('continuous', 'by_term')", name="week_numbering"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     # An IANA zone name: school dates and periods are local to it.
     time_zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The timetable cycle: 1 week, or 2 (Week A/B), and how weeks are numbered.
+    timetable_weeks: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
+    week_numbering: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default="continuous"
+    )
 
 
 def check_time_zone(name: str) -> str:

@@ -1,0 +1,223 @@
+"""Who is free when: free periods, a slot's availability and a person's timetable."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, time
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import PathParameter, QueryParameter
+
+from lessonstudy.api.deps import Caller, Session
+from lessonstudy.api.problems import COMMON, problem_responses
+from lessonstudy.auth import staff_or_scope
+from lessonstudy.domain import availability
+from lessonstudy.domain.integration_clients import Scope
+from lessonstudy.domain.staff import Role
+from lessonstudy.integrations.dataset import PeriodCode
+
+
+class FreePeriodOut(msgspec.Struct, kw_only=True):
+    date: date
+    period: str
+    starts_at: time
+    ends_at: time
+    protected: Literal["ppa", "ect"] | None
+    """PPA or ECT time: free, but never used for cover; observing only if the teacher opts in."""
+
+
+class FreePeriodList(msgspec.Struct, kw_only=True):
+    staff_id: uuid.UUID
+    items: list[FreePeriodOut]
+
+
+class PersonOut(msgspec.Struct, kw_only=True):
+    staff_id: uuid.UUID
+    name: str
+    roles: list[Role]
+    protected: Literal["ppa", "ect"] | None
+
+
+class CoverOptionOut(msgspec.Struct, kw_only=True):
+    staff_id: uuid.UUID
+    name: str
+    teacher_cover: bool
+    """A teacher covering: allowed only by policy, within the "rarely cover" cap, flagged."""
+    covers_today: int
+    covers_this_week: int
+    covers_this_term: int
+
+
+class ReleasableOut(msgspec.Struct, kw_only=True):
+    """A teacher teaching then, who could be released if someone covers their class."""
+
+    staff_id: uuid.UUID
+    name: str
+    class_code: str
+    subject: str | None
+    room: str | None
+    cover: list[CoverOptionOut]
+    """Who could cover, cover supervisors first and least loaded first."""
+
+
+class SlotAvailabilityOut(msgspec.Struct, kw_only=True):
+    date: date
+    period: str
+    week: int
+    weekday: int
+    starts_at: time
+    ends_at: time
+    free: list[PersonOut]
+    releasable: list[ReleasableOut]
+
+
+class TimetableEntryOut(msgspec.Struct, kw_only=True):
+    date: date
+    week: int
+    period: str
+    starts_at: time
+    ends_at: time
+    teaching_period: bool
+    activity: Literal[
+        "not_working",
+        "absent",
+        "committed",
+        "lesson",
+        "duty",
+        "meeting",
+        "protected",
+        "free",
+        "break",
+    ]
+    detail: str | None
+    class_code: str | None
+    subject: str | None
+    room: str | None
+
+
+class TimetableEntryList(msgspec.Struct, kw_only=True):
+    staff_id: uuid.UUID
+    items: list[TimetableEntryOut]
+
+
+StaffId = Annotated[uuid.UUID, PathParameter(description="The member of staff's id.")]
+From = Annotated[date, QueryParameter(name="from", description="First date (school-local).")]
+To = Annotated[date, QueryParameter(name="to", description="Last date, inclusive.")]
+read_guard = [staff_or_scope(Scope.TIMETABLE_READ)]
+
+
+class AvailabilityController(Controller):
+    path = "/v1"
+    tags = ["Availability"]
+    guards = read_guard
+
+    @get(
+        "/staff/{staff_id:uuid}/free-periods",
+        operation_id="listFreePeriods",
+        summary="A member of staff's free periods in a date range",
+        responses=problem_responses(*COMMON, 404, 422),
+    )
+    async def free_periods(
+        self, session: Session, principal: Caller, staff_id: StaffId, start: From, end: To
+    ) -> FreePeriodList:
+        rows = await availability.free_periods(session, principal.school_id, staff_id, start, end)
+        return FreePeriodList(
+            staff_id=staff_id,
+            items=[
+                FreePeriodOut(
+                    date=r.day,
+                    period=r.period,
+                    starts_at=r.starts_at,
+                    ends_at=r.ends_at,
+                    protected=r.protected,  # type: ignore[arg-type]
+                )
+                for r in rows
+            ],
+        )
+
+    @get(
+        "/staff/{staff_id:uuid}/timetable",
+        operation_id="getStaffTimetable",
+        summary="What a member of staff does in every period of a date range",
+        responses=problem_responses(*COMMON, 404, 422),
+    )
+    async def timetable(
+        self, session: Session, principal: Caller, staff_id: StaffId, start: From, end: To
+    ) -> TimetableEntryList:
+        rows = await availability.staff_timetable(
+            session, principal.school_id, staff_id, start, end
+        )
+        return TimetableEntryList(
+            staff_id=staff_id,
+            items=[
+                TimetableEntryOut(
+                    date=r.day,
+                    week=r.week,
+                    period=r.period,
+                    starts_at=r.starts_at,
+                    ends_at=r.ends_at,
+                    teaching_period=r.teaching_period,
+                    activity=r.activity,  # type: ignore[arg-type]
+                    detail=r.detail,
+                    class_code=r.class_code,
+                    subject=r.subject,
+                    room=r.room,
+                )
+                for r in rows
+            ],
+        )
+
+    @get(
+        "/availability",
+        operation_id="getSlotAvailability",
+        summary="Who is free in one period, and who could be released with cover, by whom",
+        responses=problem_responses(*COMMON, 422),
+    )
+    async def slot(
+        self,
+        session: Session,
+        principal: Caller,
+        day: Annotated[date, QueryParameter(name="date", description="The school date.")],
+        period: Annotated[PeriodCode, QueryParameter(description="The period code, e.g. P3.")],
+    ) -> SlotAvailabilityOut:
+        found = await availability.slot_availability(session, principal.school_id, day, period)
+        return SlotAvailabilityOut(
+            date=found.day,
+            period=found.period,
+            week=found.week,
+            weekday=found.weekday,
+            starts_at=found.starts_at,
+            ends_at=found.ends_at,
+            free=[
+                PersonOut(
+                    staff_id=p.staff_id,
+                    name=p.name,
+                    roles=list(p.roles),
+                    protected=p.protected,  # type: ignore[arg-type]
+                )
+                for p in found.free
+            ],
+            releasable=[
+                ReleasableOut(
+                    staff_id=r.staff_id,
+                    name=r.name,
+                    class_code=r.class_code,
+                    subject=r.subject,
+                    room=r.room,
+                    cover=[
+                        CoverOptionOut(
+                            staff_id=o.staff_id,
+                            name=o.name,
+                            teacher_cover=o.teacher_cover,
+                            covers_today=o.covers_today,
+                            covers_this_week=o.covers_this_week,
+                            covers_this_term=o.covers_this_term,
+                        )
+                        for o in r.cover
+                    ],
+                )
+                for r in found.releasable
+            ],
+        )
