@@ -60,8 +60,8 @@ def test_bodies_use_named_schemas(live: dict[str, Any]) -> None:
     for path, method, operation in _operations(live):
         body = operation.get("requestBody")
         if body:
-            schema = body["content"]["application/json"]["schema"]
-            assert "$ref" in schema, (method, path)
+            for media_type, content in body["content"].items():
+                assert "$ref" in content["schema"], (method, path, media_type)
         for status, response in operation["responses"].items():
             for content in response.get("content", {}).values():
                 assert "$ref" in content["schema"], (method, path, status)

@@ -24,7 +24,11 @@ from lessonstudy.api.me import get_me
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
-from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
+from lessonstudy.api.timetable import (
+    TimetableExportController,
+    TimetableImportController,
+    XhsttImportController,
+)
 from lessonstudy.api.tokens import TokenController
 from lessonstudy.auth import authentication_middleware
 from lessonstudy.db import create_engine, create_session_factory
@@ -175,7 +179,7 @@ def create_app(settings: Settings) -> Litestar:
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",
-                route_handlers=[TimetableImportController],
+                route_handlers=[TimetableImportController, XhsttImportController],
                 request_max_body_size=settings.max_import_bytes,
             ),
         ],

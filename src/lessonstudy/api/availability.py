@@ -16,7 +16,7 @@ from lessonstudy.auth import staff_or_scope
 from lessonstudy.domain import availability
 from lessonstudy.domain.integration_clients import Scope
 from lessonstudy.domain.staff import Role
-from lessonstudy.integrations.dataset import PeriodCode
+from lessonstudy.integrations.dataset import PERIOD_CODE_PATTERN
 
 
 class FreePeriodOut(msgspec.Struct, kw_only=True):
@@ -180,7 +180,15 @@ class AvailabilityController(Controller):
         session: Session,
         principal: Caller,
         day: Annotated[date, QueryParameter(name="date", description="The school date.")],
-        period: Annotated[PeriodCode, QueryParameter(description="The period code, e.g. P3.")],
+        period: Annotated[
+            str,
+            QueryParameter(
+                description="The period code, e.g. P3.",
+                min_length=1,
+                max_length=20,
+                pattern=PERIOD_CODE_PATTERN,
+            ),
+        ],
     ) -> SlotAvailabilityOut:
         found = await availability.slot_availability(session, principal.school_id, day, period)
         return SlotAvailabilityOut(

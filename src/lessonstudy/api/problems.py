@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
 
 from lessonstudy.errors import ProblemError
 
@@ -158,6 +159,24 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return problem(status, exc.detail, instance=request.url.path, headers=headers or None)
 
 
+# PostgreSQL's codes for text it cannot store (a NUL byte above all). Every text
+# field refuses control characters already; this is the last line of defence.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", None
+    )
+    if code in _UNSTORABLE_TEXT:
+        return problem(
+            400,
+            "the request holds characters that cannot be stored (such as a NUL byte)",
+            instance=request.url.path,
+        )
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Never leak internals; log with the traceback so the bug can be fixed.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -171,6 +190,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: handle_domain_error,
     HTTPException: handle_http_error,
+    DBAPIError: handle_database_error,
     Exception: handle_unexpected,
 }
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import JSONBody, QueryParameter
+from litestar.datastructures import UploadFile
+from litestar.params import JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from lessonstudy.api.deps import Caller, Session
@@ -16,9 +19,14 @@ from lessonstudy.api.problems import COMMON, FieldProblem, problem_responses
 from lessonstudy.auth import scope_or_role
 from lessonstudy.domain.integration_clients import Scope
 from lessonstudy.domain.staff import Role
-from lessonstudy.integrations.dataset import Dataset
-from lessonstudy.integrations.exporter import export_dataset
+from lessonstudy.errors import RuleBroken
+from lessonstudy.integrations.dataset import CalendarIn, ClockTime, Dataset
+from lessonstudy.integrations.exporter import current_cover_policy, export_dataset
 from lessonstudy.integrations.importer import ImportResult, import_dataset
+from lessonstudy.integrations.xhstt import XhsttError, load_xhstt_bytes
+from lessonstudy.integrations.xhstt_import import dataset_from_xhstt
+
+T = TypeVar("T")
 
 
 class CountsOut(msgspec.Struct, kw_only=True):
@@ -108,6 +116,86 @@ class TimetableImportController(Controller):
         result = await import_dataset(
             session, principal.school_id, data, source="json", dry_run=dry_run
         )
+        return import_report(result)
+
+
+@dataclass
+class XhsttUpload:
+    """An XHSTT archive and what it does not say: term dates and, optionally, clock times."""
+
+    file: UploadFile
+    solution_group: str
+    """The SolutionGroup Id whose placement of lessons to use."""
+    effective_from: date
+    """First date the timetable is in force."""
+    calendar: str
+    """JSON: the `calendar` object of the JSON import (terms, closures, week numbering)."""
+    period_times: str | None = None
+    """JSON: [["09:00", "10:00"], ...] for period 1, 2, ...; default: hourly from 09:00."""
+
+
+def _decode_field(name: str, raw: str, kind: type[T]) -> T:
+    """A form field that carries JSON; content that does not fit is 422, naming the path."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.DecodeError as exc:
+        message = str(exc)
+        if " - at `$" in message:
+            text_part, _, path = message.partition(" - at `$")
+            raise RuleBroken(
+                f"{name}: {text_part}",
+                errors=[{"field": f"{name}{path.rstrip('`')}", "message": text_part}],
+            ) from None
+        raise RuleBroken(
+            f"{name}: {message}", errors=[{"field": name, "message": message}]
+        ) from None
+
+
+class XhsttImportController(Controller):
+    path = "/imports/xhstt"
+    tags = ["Timetable"]
+    guards = [scope_or_role(Scope.TIMETABLE_WRITE, Role.ADMIN)]
+
+    @post(
+        operation_id="importTimetableXhstt",
+        summary="Import a school's week from an XHSTT archive and one of its solutions",
+        description=(
+            "Teachers become staff (keyed by their XHSTT ids), the solution's placed events "
+            "become lessons of a one-week timetable, and the calendar comes from the request. "
+            "Events the solution leaves unplaced are reported as warnings."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(*COMMON, 422),
+    )
+    async def import_xhstt(
+        self,
+        session: Session,
+        principal: Caller,
+        data: MultipartBody[XhsttUpload],
+        dry_run: DryRun = False,
+    ) -> ImportReport:
+        calendar = _decode_field("calendar", data.calendar, CalendarIn)
+        times = (
+            _decode_field("period_times", data.period_times, list[tuple[ClockTime, ClockTime]])
+            if data.period_times
+            else None
+        )
+        raw = await data.file.read()
+        try:
+            timetable = await asyncio.to_thread(load_xhstt_bytes, raw, data.solution_group)
+            dataset, warnings = dataset_from_xhstt(
+                timetable,
+                effective_from=data.effective_from,
+                calendar=calendar,
+                period_times=times,
+                cover_policy=await current_cover_policy(session, principal.school_id),
+            )
+        except (XhsttError, ValueError) as exc:
+            raise RuleBroken(str(exc), errors=[{"field": "file", "message": str(exc)}]) from None
+        result = await import_dataset(
+            session, principal.school_id, dataset, source="xhstt", dry_run=dry_run
+        )
+        result.warnings = warnings + result.warnings
         return import_report(result)
 
 

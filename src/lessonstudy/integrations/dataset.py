@@ -22,9 +22,8 @@ MAX_STAFF = 10_000
 MAX_LESSONS = 200_000
 MAX_ROWS = 100_000
 
-PeriodCode = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.:+\-]+$")
-]
+PERIOD_CODE_PATTERN = r"^[A-Za-z0-9_.:+\-]+$"
+PeriodCode = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=PERIOD_CODE_PATTERN)]
 ClockTime = Annotated[
     str,
     msgspec.Meta(

@@ -43,6 +43,13 @@ from lessonstudy.integrations.dataset import (
 )
 
 
+async def current_cover_policy(session: AsyncSession, school_id: uuid.UUID) -> CoverPolicyIn:
+    row = await session.get(CoverPolicy, school_id)
+    if row is None:
+        return CoverPolicyIn()
+    return CoverPolicyIn(**{k: getattr(row, k) for k in DEFAULT_COVER_POLICY})
+
+
 async def export_dataset(
     session: AsyncSession, school_id: uuid.UUID, as_of: date | None = None
 ) -> Dataset:
@@ -71,12 +78,7 @@ async def export_dataset(
     closures = await session.scalars(
         select(Closure).where(Closure.school_id == school_id).order_by(Closure.starts_on)
     )
-    policy_row = await session.get(CoverPolicy, school_id)
-    policy = (
-        CoverPolicyIn(**{k: getattr(policy_row, k) for k in DEFAULT_COVER_POLICY})
-        if policy_row is not None
-        else CoverPolicyIn()
-    )
+    policy = await current_cover_policy(session, school_id)
     caps = await session.scalars(select(CoverCap).where(CoverCap.school_id == school_id))
     absences = await session.scalars(
         select(Absence)
