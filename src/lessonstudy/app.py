@@ -25,6 +25,7 @@ from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
 from lessonstudy.api.timetable import (
+    CsvImportController,
     TimetableExportController,
     TimetableImportController,
     XhsttImportController,
@@ -179,7 +180,11 @@ def create_app(settings: Settings) -> Litestar:
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",
-                route_handlers=[TimetableImportController, XhsttImportController],
+                route_handlers=[
+                    TimetableImportController,
+                    XhsttImportController,
+                    CsvImportController,
+                ],
                 request_max_body_size=settings.max_import_bytes,
             ),
         ],

@@ -144,6 +144,9 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         )
     if isinstance(exc, ValidationException):
         errors = _field_problems(exc.extra)
+        if errors and all(e.message.startswith("Unsupported type") for e in errors):
+            # Litestar says this when a multipart text part stands where a file must be.
+            return _not_a_file(request, [e.field for e in errors])
         detail = "the request is not valid"
         if errors:
             detail += ": " + "; ".join(f"{e.field}: {e.message}" for e in errors)
@@ -177,6 +180,26 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     return handle_unexpected(request, exc)
 
 
+def _not_a_file(request: Request[Any, Any, Any], fields: list[str]) -> Response[Any]:
+    return problem(
+        422,
+        "a form part is not a file or not UTF-8 text; send files as file parts with a filename",
+        instance=request.url.path,
+        errors=[FieldProblem(field=f, message="expected a file part") for f in fields] or None,
+    )
+
+
+def handle_undecodable(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """Litestar 2's multipart parser raises this for a form part that is not UTF-8.
+
+    A part without a filename is read as a text field, so this is either a text
+    field holding bytes or a file sent without a filename. The multipart body is
+    well formed but its content cannot be used: 422, saying how to fix it. (Our
+    own code decodes uploads explicitly and reports its own errors.)
+    """
+    return _not_a_file(request, [])
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Never leak internals; log with the traceback so the bug can be fixed.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -191,6 +214,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: handle_domain_error,
     HTTPException: handle_http_error,
     DBAPIError: handle_database_error,
+    UnicodeDecodeError: handle_undecodable,
     Exception: handle_unexpected,
 }
 

@@ -17,9 +17,11 @@ from litestar.status_codes import HTTP_200_OK
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, FieldProblem, problem_responses
 from lessonstudy.auth import scope_or_role
+from lessonstudy.domain.cycle import WeekNumbering
 from lessonstudy.domain.integration_clients import Scope
 from lessonstudy.domain.staff import Role
 from lessonstudy.errors import RuleBroken
+from lessonstudy.integrations.csv_import import COLUMNS, CsvImportError, dataset_from_csv
 from lessonstudy.integrations.dataset import CalendarIn, ClockTime, Dataset
 from lessonstudy.integrations.exporter import current_cover_policy, export_dataset
 from lessonstudy.integrations.importer import ImportResult, import_dataset
@@ -196,6 +198,77 @@ class XhsttImportController(Controller):
             session, principal.school_id, dataset, source="xhstt", dry_run=dry_run
         )
         result.warnings = warnings + result.warnings
+        return import_report(result)
+
+
+@dataclass
+class CsvUpload:
+    """The CSV files of a timetable export; the README lists each file's columns."""
+
+    effective_from: date
+    calendar: UploadFile
+    periods: UploadFile
+    staff: UploadFile
+    lessons: UploadFile
+    timetable_weeks: int = 1
+    week_numbering: WeekNumbering = WeekNumbering.CONTINUOUS
+    duties: UploadFile | None = None
+    protected_periods: UploadFile | None = None
+    cover_slots: UploadFile | None = None
+    cover_caps: UploadFile | None = None
+    absences: UploadFile | None = None
+
+
+class CsvImportController(Controller):
+    path = "/imports/csv"
+    tags = ["Timetable"]
+    guards = [scope_or_role(Scope.TIMETABLE_WRITE, Role.ADMIN)]
+
+    @post(
+        operation_id="importTimetableCsv",
+        summary="Import the school's timetable dataset as CSV files",
+        description=(
+            "One file per section (calendar, periods, staff, lessons required; duties, "
+            "protected_periods, cover_slots, cover_caps, absences optional), with the columns "
+            "the README lists. Same rules as the JSON import; every bad cell is reported by "
+            "file, row and column. The school's cover policy is kept."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(*COMMON, 422),
+    )
+    async def import_csv(
+        self,
+        session: Session,
+        principal: Caller,
+        data: MultipartBody[CsvUpload],
+        dry_run: DryRun = False,
+    ) -> ImportReport:
+        if data.timetable_weeks not in (1, 2):
+            raise RuleBroken(
+                "a timetable cycle is 1 or 2 weeks",
+                errors=[{"field": "timetable_weeks", "message": "must be 1 or 2"}],
+            )
+        files = {
+            name: await part.read()
+            for name in COLUMNS
+            if isinstance(part := getattr(data, name), UploadFile)
+        }
+        try:
+            dataset = dataset_from_csv(
+                files,
+                effective_from=data.effective_from,
+                timetable_weeks=data.timetable_weeks,
+                week_numbering=data.week_numbering,
+                cover_policy=await current_cover_policy(session, principal.school_id),
+            )
+        except CsvImportError as exc:
+            raise RuleBroken(
+                f"the CSV files have {len(exc.errors)} problem(s); nothing was changed",
+                errors=exc.errors,
+            ) from None
+        result = await import_dataset(
+            session, principal.school_id, dataset, source="csv", dry_run=dry_run
+        )
         return import_report(result)
 
 
