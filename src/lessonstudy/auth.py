@@ -15,11 +15,14 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
+from litestar.types import Receive, Send
+from litestar.types import Scope as ASGIScope
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lessonstudy import token_usage
+from lessonstudy.db import REQUEST_SESSION_KEY
 from lessonstudy.domain.integration_clients import Scope, grants
 from lessonstudy.domain.staff import Role
 from lessonstudy.domain.tokens import Principal, authenticate
@@ -31,6 +34,20 @@ PUBLIC_PATHS = ["^/health", "^/schema"]
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Authenticates with the request's one database session, which it opens.
+
+    The session is kept in the request state for the handler's dependency, so
+    a request checks out one connection and runs one transaction, not two.
+    Creating a session costs nothing until it is first used, so routes that
+    never touch the database (health, schema) pay nothing.
+    """
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        sessions: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessions
+        async with sessions() as session:
+            scope.setdefault("state", {})[REQUEST_SESSION_KEY] = session
+            await super().__call__(scope, receive, send)
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
@@ -46,9 +63,8 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
                 "the Authorization header must be 'Bearer <token>'",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_request"'},
             )
-        sessions: async_sessionmaker[AsyncSession] = connection.app.state.sessions
-        async with sessions() as session:
-            principal = await authenticate(session, secret.strip())
+        session: AsyncSession = connection.scope["state"][REQUEST_SESSION_KEY]
+        principal = await authenticate(session, secret.strip())
         if principal is None:
             raise NotAuthorizedException(
                 "the token is unknown, revoked, or its holder is deactivated",

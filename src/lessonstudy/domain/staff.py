@@ -52,12 +52,16 @@ class Weekday(enum.StrEnum):
 
     @property
     def iso(self) -> int:
-        return list(Weekday).index(self) + 1
+        return _ISO_OF[self]
 
     @classmethod
     def from_iso(cls, number: int) -> Weekday:
-        return list(cls)[number - 1]
+        return _WEEKDAYS[number - 1]
 
+
+# Looked up on every row of a large import: computed once.
+_WEEKDAYS = tuple(Weekday)
+_ISO_OF = {day: number for number, day in enumerate(_WEEKDAYS, start=1)}
 
 FULL_TIME = (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)
 

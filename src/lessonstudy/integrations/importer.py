@@ -18,7 +18,7 @@ from datetime import date, time
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lessonstudy.db import new_id
+from lessonstudy.db import driver_connection, new_id
 from lessonstudy.domain.absences import Absence
 from lessonstudy.domain.calendar import Closure, Term, rebuild_school_days
 from lessonstudy.domain.cover import CoverCap, CoverPolicy
@@ -241,24 +241,36 @@ async def _apply_version(
         (v for v in reversed(versions) if v.effective_from <= dataset.effective_from), None
     )
     future = [v for v in versions if v.effective_from > dataset.effective_from]
-    old = (
-        await version_content.from_database(session, in_force.id)
-        if in_force is not None
-        else version_content.VersionContent()
-    )
-    for label, before, after in (
-        ("periods", old.periods, wanted.periods),
-        ("lessons", old.lessons, wanted.lessons),
-        ("duties", old.duties, wanted.duties),
-        ("protected_periods", old.protected, wanted.protected),
-        ("cover_slots", dict.fromkeys(old.cover_slots), dict.fromkeys(wanted.cover_slots)),
-    ):
-        _diff(result, label, before, after)  # type: ignore[arg-type]
+    unchanged = in_force is not None and in_force.content_hash == digest
+    labels = ("periods", "lessons", "duties", "protected_periods", "cover_slots")
+    if unchanged:
+        # Same digest, same content: every count is zero, no need to read it back.
+        for label in labels:
+            result.counts.setdefault(label, Counts())
+    else:
+        old = (
+            await version_content.from_database(session, in_force.id)
+            if in_force is not None
+            else version_content.VersionContent()
+        )
+        for label, before, after in zip(
+            labels,
+            (old.periods, old.lessons, old.duties, old.protected, dict.fromkeys(old.cover_slots)),
+            (
+                wanted.periods,
+                wanted.lessons,
+                wanted.duties,
+                wanted.protected,
+                dict.fromkeys(wanted.cover_slots),
+            ),
+            strict=True,
+        ):
+            _diff(result, label, before, after)  # type: ignore[arg-type]
 
     # A new timetable replaces the future: versions starting later are dropped.
     for version in future:
         await session.delete(version)
-    if in_force is not None and in_force.content_hash == digest:
+    if unchanged and in_force is not None:
         result.version_id = in_force.id
         await session.flush()
         return
@@ -286,10 +298,7 @@ async def _copy_version_rows(
     staff_ids: dict[str, uuid.UUID],
 ) -> None:
     """Bulk-load the version's rows with COPY rather than an INSERT per row."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    copy = raw.driver_connection  # the asyncpg connection, inside our transaction
-    assert copy is not None
+    copy = await driver_connection(session)
 
     periods = [
         (version_id, p.weekday.iso, p.code, _clock(p.starts_at), _clock(p.ends_at), p.teaching)
