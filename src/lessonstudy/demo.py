@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.demo_timetable import demo_dataset
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import FULL_TIME, Role, Staff, Weekday
 from lessonstudy.domain.tokens import ApiToken, issue_token
+from lessonstudy.integrations.dataset import StaffIn
+from lessonstudy.integrations.importer import import_dataset
 
 DEMO_SCHOOL_ID = uuid.UUID("5c4f0d1e-0000-4000-8000-00000000de30")
 DEMO_TOKEN_LABEL = "demo"  # noqa: S105 (a label, not a secret)
@@ -40,6 +44,26 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[Role, ...], tuple[Weekday, ...], in
 DEMO_ADMIN_EXTERNAL_ID = "NA-001"
 DEMO_TEACHER_EXTERNAL_ID = "NA-003"
 DEMO_CLIENT_NAME = "MIS timetable sync"
+
+
+async def _load_timetable(session: AsyncSession) -> None:
+    """The demo's timetable for this academic year, through the real import.
+
+    Importing the same dataset again is a no-op, so this is cheap on restarts.
+    """
+    staff = [
+        StaffIn(
+            external_id=external_id,
+            name=name,
+            email=email,
+            roles=list(roles),
+            working_days=list(days),
+            ect_year=ect_year,
+        )
+        for external_id, name, email, roles, days, ect_year in DEMO_STAFF
+    ]
+    dataset = demo_dataset(staff, date.today())
+    await import_dataset(session, DEMO_SCHOOL_ID, dataset, source="demo")
 
 
 @dataclass(frozen=True)
@@ -95,6 +119,8 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
         )
         session.add(client)
         await session.flush()
+
+    await _load_timetable(session)
 
     await session.execute(
         update(ApiToken)
