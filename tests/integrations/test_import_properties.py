@@ -57,7 +57,7 @@ def datasets(draw: st.DrawFn) -> dict[str, Any]:
         for i, c in enumerate(CODES)
     ]
     n_teachers = draw(st.integers(1, 4))
-    staff = [
+    staff: list[dict[str, Any]] = [
         {
             "external_id": f"T{i}",
             "name": f"Teacher {i}",
@@ -70,7 +70,7 @@ def datasets(draw: st.DrawFn) -> dict[str, Any]:
         }
         for i in range(n_teachers)
     ] + [{"external_id": "C0", "name": "Cover Zero", "roles": ["cover_supervisor"]}]
-    teachers = [s["external_id"] for s in staff if s["external_id"].startswith("T")]
+    teachers = [f"T{i}" for i in range(n_teachers)]
     lessons = []
     for i in range(draw(st.integers(0, 12))):
         first = draw(st.integers(0, len(CODES) - 1))
