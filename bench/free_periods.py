@@ -103,7 +103,7 @@ async def raw_free_periods(
     return FreePeriodList(
         staff_id=staff_id,
         items=[
-            FreePeriodOut(date=r[0], period=r[1], starts_at=r[2], ends_at=r[3], protected=r[4])
+            FreePeriodOut(day=r[0], period=r[1], starts_at=r[2], ends_at=r[3], protected=r[4])
             for r in rows
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, get
@@ -18,9 +18,11 @@ from lessonstudy.domain.integration_clients import Scope
 from lessonstudy.domain.staff import Role
 from lessonstudy.integrations.dataset import PERIOD_CODE_PATTERN
 
+T = TypeVar("T")
+
 
 class FreePeriodOut(msgspec.Struct, kw_only=True):
-    date: date
+    day: date = msgspec.field(name="date")
     period: str
     starts_at: time
     ends_at: time
@@ -63,7 +65,7 @@ class ReleasableOut(msgspec.Struct, kw_only=True):
 
 
 class SlotAvailabilityOut(msgspec.Struct, kw_only=True):
-    date: date
+    day: date = msgspec.field(name="date")
     period: str
     week: int
     weekday: int
@@ -73,8 +75,13 @@ class SlotAvailabilityOut(msgspec.Struct, kw_only=True):
     releasable: list[ReleasableOut]
 
 
+def from_domain(record: object, kind: type[T]) -> T:
+    """The API form of a domain record: the same field names, checked by msgspec."""
+    return msgspec.convert(record, kind, from_attributes=True)
+
+
 class TimetableEntryOut(msgspec.Struct, kw_only=True):
-    date: date
+    day: date = msgspec.field(name="date")
     week: int
     period: str
     starts_at: time
@@ -123,19 +130,7 @@ class AvailabilityController(Controller):
         self, session: Session, principal: Caller, staff_id: StaffId, start: From, end: To
     ) -> FreePeriodList:
         rows = await availability.free_periods(session, principal.school_id, staff_id, start, end)
-        return FreePeriodList(
-            staff_id=staff_id,
-            items=[
-                FreePeriodOut(
-                    date=r.day,
-                    period=r.period,
-                    starts_at=r.starts_at,
-                    ends_at=r.ends_at,
-                    protected=r.protected,  # type: ignore[arg-type]
-                )
-                for r in rows
-            ],
-        )
+        return FreePeriodList(staff_id=staff_id, items=from_domain(rows, list[FreePeriodOut]))
 
     @get(
         "/staff/{staff_id:uuid}/timetable",
@@ -150,23 +145,7 @@ class AvailabilityController(Controller):
             session, principal.school_id, staff_id, start, end
         )
         return TimetableEntryList(
-            staff_id=staff_id,
-            items=[
-                TimetableEntryOut(
-                    date=r.day,
-                    week=r.week,
-                    period=r.period,
-                    starts_at=r.starts_at,
-                    ends_at=r.ends_at,
-                    teaching_period=r.teaching_period,
-                    activity=r.activity,  # type: ignore[arg-type]
-                    detail=r.detail,
-                    class_code=r.class_code,
-                    subject=r.subject,
-                    room=r.room,
-                )
-                for r in rows
-            ],
+            staff_id=staff_id, items=from_domain(rows, list[TimetableEntryOut])
         )
 
     @get(
@@ -191,41 +170,4 @@ class AvailabilityController(Controller):
         ],
     ) -> SlotAvailabilityOut:
         found = await availability.slot_availability(session, principal.school_id, day, period)
-        return SlotAvailabilityOut(
-            date=found.day,
-            period=found.period,
-            week=found.week,
-            weekday=found.weekday,
-            starts_at=found.starts_at,
-            ends_at=found.ends_at,
-            free=[
-                PersonOut(
-                    staff_id=p.staff_id,
-                    name=p.name,
-                    roles=list(p.roles),
-                    protected=p.protected,  # type: ignore[arg-type]
-                )
-                for p in found.free
-            ],
-            releasable=[
-                ReleasableOut(
-                    staff_id=r.staff_id,
-                    name=r.name,
-                    class_code=r.class_code,
-                    subject=r.subject,
-                    room=r.room,
-                    cover=[
-                        CoverOptionOut(
-                            staff_id=o.staff_id,
-                            name=o.name,
-                            teacher_cover=o.teacher_cover,
-                            covers_today=o.covers_today,
-                            covers_this_week=o.covers_this_week,
-                            covers_this_term=o.covers_this_term,
-                        )
-                        for o in r.cover
-                    ],
-                )
-                for r in found.releasable
-            ],
-        )
+        return from_domain(found, SlotAvailabilityOut)

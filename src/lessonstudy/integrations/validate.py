@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lessonstudy.domain.staff import Role
-from lessonstudy.integrations.dataset import Dataset
+from lessonstudy.integrations.dataset import CoverSlotIn, Dataset, ProtectedPeriodIn
 
 
 @dataclass
@@ -189,57 +189,64 @@ def _check_recurring(
             periods,
             "period",
         )
-    seen: set[tuple[str, int, int, str]] = set()
-    for i, protected in enumerate(dataset.protected_periods):
-        path = f"protected_periods[{i}]"
-        key = (protected.staff, protected.week, protected.weekday.iso, protected.period)
-        if key in seen:
-            found.error(path, "the same protected period is listed twice")
-        seen.add(key)
-        if (
-            _known(found, f"{path}.staff", protected.staff, staff)
-            and Role.TEACHER not in staff[protected.staff]
-        ):
-            found.error(f"{path}.staff", "protected time (PPA, ECT) is for teachers")
-        _check_slot(
-            found,
-            path,
-            protected.week,
-            protected.weekday.iso,
-            protected.weekday.value,
-            [protected.period],
-            dataset,
-            periods,
-            "period",
-        )
-    seen = set()
-    for i, slot in enumerate(dataset.cover_slots):
-        path = f"cover_slots[{i}]"
-        key = (slot.staff, slot.week, slot.weekday.iso, slot.period)
-        if key in seen:
-            found.error(path, "the same cover slot is listed twice")
-        seen.add(key)
-        if (
-            _known(found, f"{path}.staff", slot.staff, staff)
-            and Role.COVER_SUPERVISOR not in staff[slot.staff]
-        ):
-            found.error(f"{path}.staff", "cover availability is for cover supervisors")
-        _check_slot(
-            found,
-            path,
-            slot.week,
-            slot.weekday.iso,
-            slot.weekday.value,
-            [slot.period],
-            dataset,
-            periods,
-            "period",
-        )
+    _check_person_slots(
+        dataset,
+        found,
+        periods,
+        staff,
+        "protected_periods",
+        dataset.protected_periods,
+        Role.TEACHER,
+        "protected time (PPA, ECT) is for teachers",
+    )
+    _check_person_slots(
+        dataset,
+        found,
+        periods,
+        staff,
+        "cover_slots",
+        dataset.cover_slots,
+        Role.COVER_SUPERVISOR,
+        "cover availability is for cover supervisors",
+    )
     capped = _duplicates(cap.staff for cap in dataset.cover_caps)
     for i, cap in enumerate(dataset.cover_caps):
         if cap.staff in capped:
             found.error(f"cover_caps[{i}].staff", f"{cap.staff!r} has more than one set of caps")
         _known(found, f"cover_caps[{i}].staff", cap.staff, staff)
+
+
+def _check_person_slots(
+    dataset: Dataset,
+    found: Findings,
+    periods: dict[int, set[str]],
+    staff: dict[str, set[Role]],
+    label: str,
+    rows: Sequence[ProtectedPeriodIn | CoverSlotIn],
+    role: Role,
+    wrong_role: str,
+) -> None:
+    """Rows that give one person one period of the cycle, for people of one role."""
+    seen: set[tuple[str, int, int, str]] = set()
+    for i, row in enumerate(rows):
+        path = f"{label}[{i}]"
+        key = (row.staff, row.week, row.weekday.iso, row.period)
+        if key in seen:
+            found.error(path, "the same period for the same person is listed twice")
+        seen.add(key)
+        if _known(found, f"{path}.staff", row.staff, staff) and role not in staff[row.staff]:
+            found.error(f"{path}.staff", wrong_role)
+        _check_slot(
+            found,
+            path,
+            row.week,
+            row.weekday.iso,
+            row.weekday.value,
+            [row.period],
+            dataset,
+            periods,
+            "period",
+        )
 
 
 def _check_absences(
