@@ -24,12 +24,7 @@ from lessonstudy.api.me import get_me
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
-from lessonstudy.api.timetable import (
-    CsvImportController,
-    TimetableExportController,
-    TimetableImportController,
-    XhsttImportController,
-)
+from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
 from lessonstudy.api.tokens import TokenController
 from lessonstudy.auth import authentication_middleware
 from lessonstudy.db import create_engine, create_session_factory
@@ -180,11 +175,7 @@ def create_app(settings: Settings) -> Litestar:
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",
-                route_handlers=[
-                    TimetableImportController,
-                    XhsttImportController,
-                    CsvImportController,
-                ],
+                route_handlers=[TimetableImportController],
                 request_max_body_size=settings.max_import_bytes,
             ),
         ],

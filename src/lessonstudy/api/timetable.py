@@ -94,33 +94,6 @@ DryRun = Annotated[
 ]
 
 
-class TimetableImportController(Controller):
-    """Mounted under a router with a larger body limit than the rest of the API."""
-
-    path = "/imports"
-    tags = ["Timetable"]
-    guards = [scope_or_role(Scope.TIMETABLE_WRITE, Role.ADMIN)]
-
-    @post(
-        operation_id="importTimetable",
-        summary="Import the school's timetable dataset (JSON)",
-        description=(
-            "The whole dataset, keyed by the MIS's external ids. Atomic: any error refuses "
-            "the whole import with every error listed (422). Idempotent: the same dataset "
-            "twice changes nothing. Reports what was created, updated and removed."
-        ),
-        status_code=HTTP_200_OK,
-        responses=problem_responses(*COMMON, 422),
-    )
-    async def import_json(
-        self, session: Session, principal: Caller, data: JSONBody[Dataset], dry_run: DryRun = False
-    ) -> ImportReport:
-        result = await import_dataset(
-            session, principal.school_id, data, source="json", dry_run=dry_run
-        )
-        return import_report(result)
-
-
 @dataclass
 class XhsttUpload:
     """An XHSTT archive and what it does not say: term dates and, optionally, clock times."""
@@ -153,12 +126,55 @@ def _decode_field(name: str, raw: str, kind: type[T]) -> T:
         ) from None
 
 
-class XhsttImportController(Controller):
-    path = "/imports/xhstt"
+@dataclass
+class CsvUpload:
+    """The CSV files of a timetable export; the README lists each file's columns."""
+
+    effective_from: date
+    calendar: UploadFile
+    periods: UploadFile
+    staff: UploadFile
+    lessons: UploadFile
+    timetable_weeks: int = 1
+    week_numbering: WeekNumbering = WeekNumbering.CONTINUOUS
+    duties: UploadFile | None = None
+    protected_periods: UploadFile | None = None
+    cover_slots: UploadFile | None = None
+    cover_caps: UploadFile | None = None
+    absences: UploadFile | None = None
+
+
+class TimetableImportController(Controller):
+    """The three ways in for a dataset: JSON, CSV files, or an XHSTT archive.
+
+    Mounted under a router with a larger body limit than the rest of the API.
+    """
+
+    path = "/imports"
     tags = ["Timetable"]
     guards = [scope_or_role(Scope.TIMETABLE_WRITE, Role.ADMIN)]
 
     @post(
+        operation_id="importTimetable",
+        summary="Import the school's timetable dataset (JSON)",
+        description=(
+            "The whole dataset, keyed by the MIS's external ids. Atomic: any error refuses "
+            "the whole import with every error listed (422). Idempotent: the same dataset "
+            "twice changes nothing. Reports what was created, updated and removed."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(*COMMON, 422),
+    )
+    async def import_json(
+        self, session: Session, principal: Caller, data: JSONBody[Dataset], dry_run: DryRun = False
+    ) -> ImportReport:
+        result = await import_dataset(
+            session, principal.school_id, data, source="json", dry_run=dry_run
+        )
+        return import_report(result)
+
+    @post(
+        "/xhstt",
         operation_id="importTimetableXhstt",
         summary="Import a school's week from an XHSTT archive and one of its solutions",
         description=(
@@ -200,31 +216,8 @@ class XhsttImportController(Controller):
         result.warnings = warnings + result.warnings
         return import_report(result)
 
-
-@dataclass
-class CsvUpload:
-    """The CSV files of a timetable export; the README lists each file's columns."""
-
-    effective_from: date
-    calendar: UploadFile
-    periods: UploadFile
-    staff: UploadFile
-    lessons: UploadFile
-    timetable_weeks: int = 1
-    week_numbering: WeekNumbering = WeekNumbering.CONTINUOUS
-    duties: UploadFile | None = None
-    protected_periods: UploadFile | None = None
-    cover_slots: UploadFile | None = None
-    cover_caps: UploadFile | None = None
-    absences: UploadFile | None = None
-
-
-class CsvImportController(Controller):
-    path = "/imports/csv"
-    tags = ["Timetable"]
-    guards = [scope_or_role(Scope.TIMETABLE_WRITE, Role.ADMIN)]
-
     @post(
+        "/csv",
         operation_id="importTimetableCsv",
         summary="Import the school's timetable dataset as CSV files",
         description=(
