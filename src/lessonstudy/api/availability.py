@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get
@@ -12,13 +12,12 @@ from litestar.params import PathParameter, QueryParameter
 
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, problem_responses
+from lessonstudy.api.schemas import from_domain
 from lessonstudy.auth import staff_or_scope
 from lessonstudy.domain import availability
 from lessonstudy.domain.integration_clients import Scope
 from lessonstudy.domain.staff import Role
 from lessonstudy.integrations.dataset import PERIOD_CODE_PATTERN
-
-T = TypeVar("T")
 
 
 class FreePeriodOut(msgspec.Struct, kw_only=True):
@@ -73,11 +72,6 @@ class SlotAvailabilityOut(msgspec.Struct, kw_only=True):
     ends_at: time
     free: list[PersonOut]
     releasable: list[ReleasableOut]
-
-
-def from_domain(record: object, kind: type[T]) -> T:
-    """The API form of a domain record: the same field names, checked by msgspec."""
-    return msgspec.convert(record, kind, from_attributes=True)
 
 
 class TimetableEntryOut(msgspec.Struct, kw_only=True):

@@ -14,7 +14,7 @@ from msgspec import UNSET, UnsetType
 
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, problem_responses
-from lessonstudy.api.schemas import ShortName
+from lessonstudy.api.schemas import ShortName, from_domain
 from lessonstudy.auth import requires_role
 from lessonstudy.domain import integration_clients as clients
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
@@ -48,14 +48,7 @@ class IntegrationClientList(msgspec.Struct, kw_only=True):
 
 
 def client_out(client: IntegrationClient) -> IntegrationClientOut:
-    return IntegrationClientOut(
-        id=client.id,
-        name=client.name,
-        scopes=[Scope(s) for s in client.scopes],
-        active=client.active,
-        created_at=client.created_at,
-        updated_at=client.updated_at,
-    )
+    return from_domain(client, IntegrationClientOut)
 
 
 ClientId = Annotated[uuid.UUID, PathParameter(description="The integration client's id.")]

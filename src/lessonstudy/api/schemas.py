@@ -6,7 +6,7 @@ the OpenAPI document tells clients the limits.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
@@ -48,6 +48,14 @@ Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")
 ]
 
+T = TypeVar("T")
+
+
+def from_domain(record: object, kind: type[T]) -> T:
+    """The API form of a domain record or row: the same field names, checked by msgspec."""
+    return msgspec.convert(record, kind, from_attributes=True)
+
+
 __all__ = [
     "DEFAULT_LIMIT",
     "Cursor",
@@ -57,4 +65,5 @@ __all__ = [
     "Name",
     "ShortName",
     "TimeZoneName",
+    "from_domain",
 ]

@@ -12,7 +12,7 @@ from msgspec import UNSET, UnsetType
 
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, problem_responses
-from lessonstudy.api.schemas import Name, TimeZoneName
+from lessonstudy.api.schemas import Name, TimeZoneName, from_domain
 from lessonstudy.auth import requires_role
 from lessonstudy.domain import schools
 from lessonstudy.domain.schools import School
@@ -34,13 +34,7 @@ class SchoolUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def school_out(school: School) -> SchoolOut:
-    return SchoolOut(
-        id=school.id,
-        name=school.name,
-        time_zone=school.time_zone,
-        created_at=school.created_at,
-        updated_at=school.updated_at,
-    )
+    return from_domain(school, SchoolOut)
 
 
 class SchoolController(Controller):

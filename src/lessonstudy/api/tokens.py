@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, problem_responses
-from lessonstudy.api.schemas import ShortName
+from lessonstudy.api.schemas import ShortName, from_domain
 from lessonstudy.auth import requires_role
 from lessonstudy.domain import tokens
 from lessonstudy.domain.staff import Role
@@ -54,16 +54,7 @@ class TokenList(msgspec.Struct, kw_only=True):
 
 
 def token_out(token: ApiToken) -> TokenOut:
-    return TokenOut(
-        id=token.id,
-        label=token.label,
-        hint=token.hint,
-        staff_id=token.staff_id,
-        integration_client_id=token.integration_client_id,
-        created_at=token.created_at,
-        last_used_at=token.last_used_at,
-        revoked_at=token.revoked_at,
-    )
+    return from_domain(token, TokenOut)
 
 
 class TokenController(Controller):
