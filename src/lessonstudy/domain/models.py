@@ -4,7 +4,9 @@ from lessonstudy.domain.absences import Absence
 from lessonstudy.domain.calendar import Closure, SchoolDay, Term
 from lessonstudy.domain.commitments import Commitment
 from lessonstudy.domain.cover import CoverCap, CoverPolicy
+from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.integration_clients import IntegrationClient
+from lessonstudy.domain.notifications import Notification
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import Staff
 from lessonstudy.domain.timetable import (
@@ -26,10 +28,12 @@ __all__ = [
     "Commitment",
     "CoverCap",
     "CoverPolicy",
+    "CoverRequest",
     "CoverSlot",
     "Duty",
     "IntegrationClient",
     "Lesson",
+    "Notification",
     "ProtectedPeriod",
     "School",
     "SchoolDay",
