@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lessonstudy.domain import tokens
+from lessonstudy.domain.staff import Staff
+from tests.kit import Client, SchoolKit
 
 # Autumn term 2026, Week A/B continuing across half term. Monday 7 September is Week 2 (B).
 TERM_1 = {"name": "Autumn 1", "starts_on": "2026-09-01", "ends_on": "2026-10-16"}
@@ -170,3 +178,32 @@ def changed(payload: dict[str, Any], **updates: Any) -> dict[str, Any]:
     result = copy.deepcopy(payload)
     result.update(updates)
     return result
+
+
+async def load_timetable(
+    client: Client, kit: SchoolKit, sessions: async_sessionmaker[AsyncSession]
+) -> dict[str, uuid.UUID]:
+    """Import the kit timetable into a test school; give each imported person a token.
+
+    Returns the imported people's ids by external id (T1..T4, CS1, ADM); their
+    tokens are in ``kit.secrets`` under the same keys, so ``kit.auth("T1")`` works.
+    """
+    response = await client.post(
+        "/v1/timetable/imports", json=school_payload(), headers=kit.auth("mis")
+    )
+    assert response.status_code == 200, response.text
+    async with sessions.begin() as session:
+        rows = await session.execute(
+            select(Staff.external_id, Staff.id).where(
+                Staff.school_id == kit.school_id, Staff.external_id.is_not(None)
+            )
+        )
+        people = {str(ext): staff_id for ext, staff_id in rows.all()}
+        for ext, staff_id in people.items():
+            issued = await tokens.issue_token(
+                session, kit.school_id, label="test", staff_id=staff_id
+            )
+            kit.staff_ids[ext] = staff_id
+            kit.token_ids[ext] = issued.token.id
+            kit.secrets[ext] = issued.secret
+    return people

@@ -10,12 +10,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lessonstudy.domain.staff import Staff
 from tests.kit import Client, SchoolKit
-from tests.timetable_kit import school_payload
+from tests.timetable_kit import load_timetable, school_payload
 
 MONDAY_B = "2026-09-07"
 
@@ -24,17 +23,7 @@ MONDAY_B = "2026-09-07"
 async def people(
     client: Client, school: SchoolKit, sessions: async_sessionmaker[AsyncSession]
 ) -> dict[str, uuid.UUID]:
-    response = await client.post(
-        "/v1/timetable/imports", json=school_payload(), headers=school.auth("mis")
-    )
-    assert response.status_code == 200, response.text
-    async with sessions() as session:
-        rows = await session.execute(
-            select(Staff.external_id, Staff.id).where(
-                Staff.school_id == school.school_id, Staff.external_id.is_not(None)
-            )
-        )
-        return {str(ext): staff_id for ext, staff_id in rows.all()}
+    return await load_timetable(client, school, sessions)
 
 
 async def _free(client: Client, kit: SchoolKit, staff_id: uuid.UUID, start: str, end: str) -> Any:
