@@ -45,3 +45,33 @@ async def test_demo_has_a_timetable_and_reloads_idempotently(
     )
     assert free.status_code == 200
     assert 0 < len(free.json()["items"]) < 50
+
+
+async def test_demo_has_cover_requests_in_every_state_and_a_calendar_feed(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await load_demo(session)
+    async with sessions.begin() as session:
+        tokens = await load_demo(session)  # loading again books nothing twice
+    headers = {"Authorization": f"Bearer {tokens.integration}"}
+    listed = await client.get("/v1/cover-requests", headers=headers)
+    assert listed.status_code == 200
+    assert sorted(r["status"] for r in listed.json()["items"]) == [
+        "cancelled",
+        "confirmed",
+        "declined",
+        "requested",
+    ]
+    feed = await client.get("/v1/cover-requests/changes", headers=headers)
+    assert feed.status_code == 200
+    calendar = await client.get(f"/v1/calendar/{tokens.calendar_feed}.ics")
+    assert calendar.status_code == 200
+    assert calendar.text.startswith("BEGIN:VCALENDAR\r\n")
+    dates = [date.fromisoformat(r["date"]) for r in listed.json()["items"]]
+    if min(dates) > date.today():  # out of term (late July) they fall before the feed's window
+        assert calendar.text.count("SUMMARY:Observing the research lesson") == 3
+        assert calendar.text.count("STATUS:CANCELLED") == 0  # cancelled before it was ever read
+    teacher = {"Authorization": f"Bearer {tokens.teacher}"}
+    told = await client.get("/v1/me/notifications", headers=teacher)
+    assert "cover_declined" in {n["kind"] for n in told.json()["items"]}

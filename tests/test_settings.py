@@ -40,3 +40,12 @@ def test_bad_value_names_the_variable() -> None:
 def test_non_postgres_url_is_refused() -> None:
     with pytest.raises(SettingsError, match="postgresql"):
         to_asyncpg_url("mysql://u@h/db")
+
+
+def test_a_webhook_lease_shorter_than_the_timeout_is_refused() -> None:
+    with pytest.raises(SettingsError, match="LESSONSTUDY_WEBHOOK_LEASE_SECONDS"):
+        Settings.from_env(
+            {"LESSONSTUDY_WEBHOOK_LEASE_SECONDS": "5", "LESSONSTUDY_WEBHOOK_TIMEOUT_SECONDS": "10"}
+        )
+    settings = Settings.from_env({"LESSONSTUDY_WEBHOOK_LEASE_SECONDS": "30"})
+    assert settings.webhook_lease_seconds == 30

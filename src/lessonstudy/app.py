@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,16 +18,20 @@ from redis.asyncio import Redis
 from lessonstudy import __version__
 from lessonstudy.api.allow_header import AllowHeaderMiddleware
 from lessonstudy.api.availability import AvailabilityController
+from lessonstudy.api.calendar_feeds import CalendarFeedController, get_calendar_feed
+from lessonstudy.api.cover_requests import CoverRequestController
 from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
 from lessonstudy.api.me import get_me
+from lessonstudy.api.notifications import NotificationController
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
 from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
 from lessonstudy.api.tokens import TokenController
-from lessonstudy.auth import authentication_middleware
+from lessonstudy.api.webhooks import WebhookSubscriptionController
+from lessonstudy.auth import PUBLIC_PATHS, authentication_middleware
 from lessonstudy.db import create_engine, create_session_factory
 from lessonstudy.settings import Settings
 
@@ -41,6 +46,13 @@ TAGS = [
     Tag(name="Tokens", description="Bearer tokens for staff and integration clients."),
     Tag(name="Timetable", description="Import and export of the school's timetable data."),
     Tag(name="Availability", description="Who is free when, and who could be released."),
+    Tag(
+        name="Cover requests",
+        description="Cover the timetable integration arranges, its change feed and decisions.",
+    ),
+    Tag(name="Webhooks", description="Signed event deliveries to the school's other systems."),
+    Tag(name="Calendar feeds", description="Secret iCalendar URLs with a person's duties."),
+    Tag(name="Notifications", description="The caller's in-app notifications."),
 ]
 
 
@@ -70,14 +82,21 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def _refine_schema(app: Litestar) -> None:
-    """Make the generated schema say exactly what msgspec enforces.
+    """Make the generated schema say exactly what msgspec and the middleware enforce.
 
-    Litestar 2 leaves two gaps: request bodies that refuse unknown fields keep
-    ``additionalProperties`` open, and constraints on the items of a list of
-    constrained strings (``list[PeriodCode]``) are dropped. Clients (and
-    schemathesis) must see both. The schema is generated once and cached, so
-    this runs once per app.
+    Litestar 2 leaves three gaps: request bodies that refuse unknown fields keep
+    ``additionalProperties`` open, constraints on the items of a list of
+    constrained strings (``list[PeriodCode]``) are dropped, and routes without
+    a token inherit the global bearer scheme. Clients (and schemathesis) must
+    see all three. The schema is generated once and cached, so this runs once
+    per app.
     """
+    for path, item in (app.openapi_schema.paths or {}).items():
+        if any(re.match(pattern, path) for pattern in PUBLIC_PATHS):
+            # Routes the bearer middleware skips: say so, rather than inherit the global scheme.
+            for operation in (item.get, item.head, item.post, item.put, item.delete):
+                if operation is not None:
+                    operation.security = []
     schemas = app.openapi_schema.components.schemas or {}
     structs = {
         struct.__name__: struct
@@ -171,6 +190,11 @@ def create_app(settings: Settings) -> Litestar:
             IntegrationClientController,
             TokenController,
             AvailabilityController,
+            CoverRequestController,
+            WebhookSubscriptionController,
+            CalendarFeedController,
+            get_calendar_feed,
+            NotificationController,
             TimetableExportController,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(

@@ -29,8 +29,9 @@ from lessonstudy.domain.tokens import Principal, authenticate
 
 log = logging.getLogger(__name__)
 
-# Routes anyone may call: probes and the published schema.
-PUBLIC_PATHS = ["^/health", "^/schema"]
+# Routes anyone may call: probes, the published schema, and calendar feeds (whose secret
+# URL is the credential: calendar apps cannot send a bearer token).
+PUBLIC_PATHS = ["^/health", "^/schema", "^/v1/calendar/"]
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -122,13 +123,14 @@ def staff_or_scope(scope: Scope) -> Guard:
     return guard
 
 
-def scope_or_role(scope: Scope, role: Role) -> Guard:
-    """An integration holding ``scope``, or a member of staff with ``role``."""
+def scope_or_role(scope: Scope, *roles: Role) -> Guard:
+    """An integration holding ``scope``, or a member of staff with one of ``roles``."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = principal_of(connection)
-        if principal.is_staff and role not in principal.roles:
-            raise PermissionDeniedException(f"this needs the {role.value} role")
+        if principal.is_staff and not principal.roles & set(roles):
+            names = " or ".join(r.value for r in roles)
+            raise PermissionDeniedException(f"this needs the {names} role")
         if not principal.is_staff and not grants(principal.scopes, scope):
             raise PermissionDeniedException(f"this integration lacks the {scope.value} scope")
 

@@ -77,7 +77,10 @@ def _print_demo_banner(base_url: str, tokens: object) -> None:
         f"  admin token (Priya Shah):       {tokens.admin}\n"
         f"  teacher token (Hannah Lewis):   {tokens.teacher}\n"
         f"  integration token (MIS sync):   {tokens.integration}\n"
-        f"Try:  curl -H 'Authorization: Bearer {tokens.admin}' {base_url}/v1/staff\n",
+        f"  Hannah's calendar feed:         {base_url}/v1/calendar/{tokens.calendar_feed}.ics\n"
+        f"Try:  curl -H 'Authorization: Bearer {tokens.admin}' {base_url}/v1/staff\n"
+        f"      curl -H 'Authorization: Bearer {tokens.integration}' "
+        f"{base_url}/v1/cover-requests/changes\n",
         flush=True,
     )
 
@@ -269,7 +272,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"admin token: {tokens.admin}\n"
         f"teacher token: {tokens.teacher}\n"
-        f"integration token: {tokens.integration}"
+        f"integration token: {tokens.integration}\n"
+        f"calendar feed of the demo teacher: /v1/calendar/{tokens.calendar_feed}.ics"
     )
     return 0
 

@@ -10,10 +10,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lessonstudy.demo_timetable import demo_dataset
+from lessonstudy.demo_timetable import TEACHING, demo_dataset
+from lessonstudy.domain import bookings, calendar_feeds, cover_requests
+from lessonstudy.domain.availability import slot_availability
+from lessonstudy.domain.bookings import Seat
+from lessonstudy.domain.commitments import CommitmentKind
+from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import FULL_TIME, Role, Staff, Weekday
@@ -44,6 +49,8 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[Role, ...], tuple[Weekday, ...], in
 DEMO_ADMIN_EXTERNAL_ID = "NA-001"
 DEMO_TEACHER_EXTERNAL_ID = "NA-003"
 DEMO_CLIENT_NAME = "MIS timetable sync"
+# Research lessons Hannah is released to observe, one for each state a cover request can be in.
+DEMO_LESSONS = tuple(uuid.UUID(f"5c4f0d1e-0000-4000-8000-0000000c0{n}00") for n in range(1, 5))
 
 
 async def _load_timetable(session: AsyncSession) -> None:
@@ -66,12 +73,90 @@ async def _load_timetable(session: AsyncSession) -> None:
     await import_dataset(session, DEMO_SCHOOL_ID, dataset, source="demo")
 
 
+async def _release_slots(session: AsyncSession, teacher_id: uuid.UUID, wanted: int) -> None:
+    """Book the demo teacher out of her own lessons to observe colleagues' research lessons.
+
+    Looks for the first school days to come (or, out of term, this year's) where
+    she teaches, a cover supervisor can take her class and a colleague teaches
+    too; books it through the real booking code, then gives the requests their
+    states: one left requested, one confirmed, one declined, one cancelled.
+    """
+    days = list(
+        await session.scalars(
+            text(
+                "SELECT day FROM school_day WHERE school_id = :school AND day > :today "
+                "ORDER BY day LIMIT 60"
+            ),
+            {"school": DEMO_SCHOOL_ID, "today": date.today()},
+        )
+    ) or list(
+        await session.scalars(
+            text("SELECT day FROM school_day WHERE school_id = :school ORDER BY day LIMIT 60"),
+            {"school": DEMO_SCHOOL_ID},
+        )
+    )
+    booked: list[CoverRequest] = []
+    for day in days:
+        if len(booked) == wanted:
+            break
+        for period in TEACHING:
+            slot = await slot_availability(session, DEMO_SCHOOL_ID, day, period)
+            mine = next((r for r in slot.releasable if r.staff_id == teacher_id), None)
+            colleague = next((r for r in slot.releasable if r.staff_id != teacher_id), None)
+            cover = next((o for o in (mine.cover if mine else ()) if not o.teacher_cover), None)
+            if mine is None or colleague is None or cover is None:
+                continue
+            made = await bookings.book(
+                session,
+                DEMO_SCHOOL_ID,
+                purpose="research_lesson",
+                purpose_id=DEMO_LESSONS[len(booked)],
+                seats=[
+                    Seat(
+                        colleague.staff_id,
+                        day,
+                        period,
+                        CommitmentKind.TEACHING,
+                        class_code=colleague.class_code,
+                    ),
+                    Seat(
+                        teacher_id, day, period, CommitmentKind.OBSERVING, cover_by=cover.staff_id
+                    ),
+                ],
+            )
+            booked += made.cover_requests
+            break  # one a day, so they spread out
+    if len(booked) < wanted:
+        return  # a timetable with little room: what was booked stays requested
+    _, confirmed, declined, cancelled = booked  # the first stays requested
+    assert confirmed.proposed_cover_staff_id is not None
+    await cover_requests.confirm_cover(
+        session, DEMO_SCHOOL_ID, confirmed.id, confirmed.proposed_cover_staff_id
+    )
+    await cover_requests.decline_cover(
+        session, DEMO_SCHOOL_ID, declined.id, "No cover supervisor free: they are on a course"
+    )
+    await bookings.cancel(session, DEMO_SCHOOL_ID, purpose_id=cancelled.purpose_id)
+
+
+async def _load_cover(session: AsyncSession, teacher_id: uuid.UUID) -> None:
+    existing = await session.scalar(
+        select(func.count())
+        .select_from(CoverRequest)
+        .where(CoverRequest.purpose_id.in_(DEMO_LESSONS))
+    )
+    if not existing:
+        await _release_slots(session, teacher_id, len(DEMO_LESSONS))
+
+
 @dataclass(frozen=True)
 class DemoTokens:
     school_id: uuid.UUID
     admin: str
     teacher: str
     integration: str
+    calendar_feed: str
+    """The secret of the demo teacher's calendar feed: GET /v1/calendar/<it>.ics."""
 
 
 async def load_demo(session: AsyncSession) -> DemoTokens:
@@ -121,6 +206,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
         await session.flush()
 
     await _load_timetable(session)
+    await _load_cover(session, existing[DEMO_TEACHER_EXTERNAL_ID].id)
 
     await session.execute(
         update(ApiToken)
@@ -146,9 +232,14 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
     integration = await issue_token(
         session, DEMO_SCHOOL_ID, label=DEMO_TOKEN_LABEL, integration_client_id=client.id
     )
+    # Like the tokens, the feed's secret was only ever printed: a new one each load.
+    calendar_feed = await calendar_feeds.issue_feed(
+        session, DEMO_SCHOOL_ID, existing[DEMO_TEACHER_EXTERNAL_ID].id
+    )
     return DemoTokens(
         school_id=DEMO_SCHOOL_ID,
         admin=admin.secret,
         teacher=teacher.secret,
         integration=integration.secret,
+        calendar_feed=calendar_feed,
     )

@@ -58,6 +58,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     worker_queue: str = "lessonstudy:queue"
     """arq queue name; tests give each run its own."""
+    webhook_timeout_seconds: float = 10.0
+    """How long one webhook POST may take before it counts as failed."""
+    webhook_lease_seconds: float = 60.0
+    """How long a worker holds a claimed delivery; a killed worker's delivery is retried after
+    it. Must exceed the timeout, or a slow receiver could get the same delivery twice at once."""
+    webhook_max_attempts: int = 15
+    """Attempts before a delivery is marked dead (with the backoff, about six hours)."""
 
     @property
     def async_database_url(self) -> str:
@@ -81,9 +88,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["data_dir"] = Path(str(values["data_dir"]))
         try:
             # strict=False lets msgspec turn "8000" into 8000 and "false" into False.
-            return msgspec.convert(values, cls, strict=False)
+            settings = msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise SettingsError(_explain(str(exc))) from exc
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse combinations that would break a guarantee."""
+        if self.webhook_timeout_seconds <= 0 or self.webhook_max_attempts < 1:
+            raise SettingsError(
+                f"{ENV_PREFIX}WEBHOOK_TIMEOUT_SECONDS must be positive and "
+                f"{ENV_PREFIX}WEBHOOK_MAX_ATTEMPTS at least 1"
+            )
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise SettingsError(
+                f"{ENV_PREFIX}WEBHOOK_LEASE_SECONDS ({self.webhook_lease_seconds}) must exceed "
+                f"{ENV_PREFIX}WEBHOOK_TIMEOUT_SECONDS ({self.webhook_timeout_seconds})"
+            )
 
 
 def _explain(message: str) -> str:

@@ -25,6 +25,8 @@ _EMAIL_PART = rf"[^@\x00-\x1f\x7f-\x9f{_SPACE}]+"
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_LINE)]
 ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_LINE)]
+# A sentence or two on one line: why something was refused, what a thing is for.
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=_LINE)]
 Email = Annotated[
     str,
     msgspec.Meta(
@@ -63,6 +65,7 @@ __all__ = [
     "ExternalId",
     "Limit",
     "Name",
+    "Reason",
     "ShortName",
     "TimeZoneName",
     "from_domain",

@@ -189,6 +189,8 @@ class SlotAvailability:
     ends_at: time
     free: tuple[Person, ...]
     releasable: tuple[Releasable, ...]
+    cover: tuple[CoverOption, ...] = ()
+    """Who may cover a class then, whoever's it is (the options of every releasable)."""
 
 
 async def slot_availability(
@@ -273,6 +275,7 @@ async def slot_availability(
         ends_at=info.ends_at,
         free=tuple(free),
         releasable=releasable,
+        cover=options,
     )
 
 

@@ -24,13 +24,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.domain import availability
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
-from lessonstudy.domain.cover_requests import CoverRequest, CoverStatus
+from lessonstudy.domain.cover_requests import (
+    CoverRequest,
+    CoverStatus,
+    cancel_cover_requests,
+    record_cover_change,
+)
 from lessonstudy.errors import Conflict, RuleBroken
 
 
@@ -116,6 +121,9 @@ async def book(
                 for s in seats
             ]
         ) from None
+    # The integration's change feed and webhooks hear of each new request in this transaction.
+    for request in booked.cover_requests:
+        await record_cover_change(session, request)
     return booked
 
 
@@ -255,18 +263,8 @@ async def cancel(
             Commitment.school_id == school_id, Commitment.purpose_id == purpose_id
         )
     )
-    result = await session.scalars(
-        update(CoverRequest)
-        .where(
-            CoverRequest.school_id == school_id,
-            CoverRequest.purpose_id == purpose_id,
-            CoverRequest.status.in_([CoverStatus.REQUESTED, CoverStatus.CONFIRMED]),
-        )
-        .values(status=CoverStatus.CANCELLED)
-        .returning(CoverRequest)
-        .execution_options(synchronize_session=False)
-    )
-    return list(result.all())
+    # Recorded for the change feed and the webhooks, like every cover request change.
+    return await cancel_cover_requests(session, school_id, purpose_id)
 
 
 async def booked_for(

@@ -26,6 +26,7 @@ class Scope(enum.StrEnum):
     COVER_READ = "cover:read"
     COVER_WRITE = "cover:write"
     STAFF_READ = "staff:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 # A scope that writes also reads what it writes.

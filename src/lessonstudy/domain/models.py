@@ -2,9 +2,12 @@
 
 from lessonstudy.domain.absences import Absence
 from lessonstudy.domain.calendar import Closure, SchoolDay, Term
+from lessonstudy.domain.calendar_feeds import CalendarEntry, CalendarFeed
 from lessonstudy.domain.commitments import Commitment
 from lessonstudy.domain.cover import CoverCap, CoverPolicy
+from lessonstudy.domain.cover_changes import CoverRequestChange
 from lessonstudy.domain.cover_requests import CoverRequest
+from lessonstudy.domain.idempotency import IdempotencyKey
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.notifications import Notification
 from lessonstudy.domain.schools import School
@@ -19,18 +22,23 @@ from lessonstudy.domain.timetable import (
     TimetableVersion,
 )
 from lessonstudy.domain.tokens import ApiToken
+from lessonstudy.domain.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "Absence",
     "ApiToken",
     "BellPeriod",
+    "CalendarEntry",
+    "CalendarFeed",
     "Closure",
     "Commitment",
     "CoverCap",
     "CoverPolicy",
     "CoverRequest",
+    "CoverRequestChange",
     "CoverSlot",
     "Duty",
+    "IdempotencyKey",
     "IntegrationClient",
     "Lesson",
     "Notification",
@@ -41,4 +49,7 @@ __all__ = [
     "Teaching",
     "Term",
     "TimetableVersion",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]
