@@ -181,15 +181,19 @@ def changed(payload: dict[str, Any], **updates: Any) -> dict[str, Any]:
 
 
 async def load_timetable(
-    client: Client, kit: SchoolKit, sessions: async_sessionmaker[AsyncSession]
+    client: Client,
+    kit: SchoolKit,
+    sessions: async_sessionmaker[AsyncSession],
+    payload: dict[str, Any] | None = None,
 ) -> dict[str, uuid.UUID]:
-    """Import the kit timetable into a test school; give each imported person a token.
+    """Import the kit timetable (or `payload`) into a test school; give each imported
+    person a token.
 
     Returns the imported people's ids by external id (T1..T4, CS1, ADM); their
     tokens are in ``kit.secrets`` under the same keys, so ``kit.auth("T1")`` works.
     """
     response = await client.post(
-        "/v1/timetable/imports", json=school_payload(), headers=kit.auth("mis")
+        "/v1/timetable/imports", json=payload or school_payload(), headers=kit.auth("mis")
     )
     assert response.status_code == 200, response.text
     async with sessions.begin() as session:

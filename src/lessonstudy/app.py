@@ -22,6 +22,7 @@ from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
 from lessonstudy.api.me import get_me
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
+from lessonstudy.api.scheduling import SchedulingController
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
 from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
@@ -41,6 +42,10 @@ TAGS = [
     Tag(name="Tokens", description="Bearer tokens for staff and integration clients."),
     Tag(name="Timetable", description="Import and export of the school's timetable data."),
     Tag(name="Availability", description="Who is free when, and who could be released."),
+    Tag(
+        name="Scheduling",
+        description="Slot suggestions, scheduling runs and accepting their proposals.",
+    ),
 ]
 
 
@@ -154,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.engine = engine
         app.state.sessions = create_session_factory(engine)
         app.state.redis = redis
+        app.state.settings = settings
         try:
             yield
         finally:
@@ -171,6 +177,7 @@ def create_app(settings: Settings) -> Litestar:
             IntegrationClientController,
             TokenController,
             AvailabilityController,
+            SchedulingController,
             TimetableExportController,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -58,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     worker_queue: str = "lessonstudy:queue"
     """arq queue name; tests give each run its own."""
+    solver_queue: str = "lessonstudy:solver"
+    """arq queue of scheduling runs, served one solve at a time by its own worker."""
+    solver_time_limit_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 20.0
+    """CP-SAT's time limit for one scheduling run; the job's timeout sits above it."""
 
     @property
     def async_database_url(self) -> str:

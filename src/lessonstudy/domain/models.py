@@ -7,6 +7,9 @@ from lessonstudy.domain.cover import CoverCap, CoverPolicy
 from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.notifications import Notification
+from lessonstudy.domain.scheduling.policy import SchedulingPolicy
+from lessonstudy.domain.scheduling.preferences import SchedulingPreference
+from lessonstudy.domain.scheduling.runs import SchedulingProposal, SchedulingRun
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import Staff
 from lessonstudy.domain.timetable import (
@@ -35,6 +38,10 @@ __all__ = [
     "Lesson",
     "Notification",
     "ProtectedPeriod",
+    "SchedulingPolicy",
+    "SchedulingPreference",
+    "SchedulingProposal",
+    "SchedulingRun",
     "School",
     "SchoolDay",
     "Staff",
