@@ -154,6 +154,9 @@ async def settings(services: Services, database_url: str) -> Settings:
         database_url=database_url,
         redis_url=services.redis_url,
         worker_queue=f"lessonstudy:test:{uuid.uuid4().hex[:8]}",
+        solver_queue=f"lessonstudy:test:solver:{uuid.uuid4().hex[:8]}",
+        # The tests' problems are tiny and prove optimal in milliseconds.
+        solver_time_limit_seconds=5.0,
         db_pool_size=4,
     )
 

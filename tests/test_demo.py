@@ -75,3 +75,27 @@ async def test_demo_has_cover_requests_in_every_state_and_a_calendar_feed(
     teacher = {"Authorization": f"Bearer {tokens.teacher}"}
     told = await client.get("/v1/me/notifications", headers=teacher)
     assert "cover_declined" in {n["kind"] for n in told.json()["items"]}
+
+
+async def test_demo_has_a_solved_scheduling_run_for_the_maths_triad(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await load_demo(session)
+    async with sessions.begin() as session:
+        tokens = await load_demo(session)  # a second load keeps the one run
+    # Hannah teaches the research lesson, so she sees the run the CPD lead asked for.
+    headers = {"Authorization": f"Bearer {tokens.teacher}"}
+    listed = await client.get("/v1/scheduling/runs", headers=headers)
+    assert listed.status_code == 200, listed.text
+    (summary,) = listed.json()["items"]
+    assert summary["status"] == "solved"
+    run = (await client.get(f"/v1/scheduling/runs/{summary['id']}", headers=headers)).json()
+    assert [item["request"]["kind"] for item in run["items"]] == ["research_lesson", "observation"]
+    for item in run["items"]:
+        # Depending on the day the demo is loaded: a proposal, or why there is none.
+        assert (item["status"], item["proposal"] is None) in {
+            ("proposed", False),
+            ("unscheduled", True),
+        }
+        assert item["status"] == "proposed" or item["explanation"]["reason"]

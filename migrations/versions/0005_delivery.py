@@ -1,7 +1,7 @@
 """delivery: cover feed, idempotency, webhooks, calendar feeds
 
 Revision ID: 0005_delivery
-Revises: 0003_bookings
+Revises: 0004_scheduling
 Create Date: 2026-11-22 23:26:31.436140
 """
 
@@ -15,7 +15,7 @@ _OLD_SCOPES = "'timetable:read','timetable:write','cover:read','cover:write','st
 _NEW_SCOPES = _OLD_SCOPES + ",'webhooks:manage'"
 
 revision: str = "0005_delivery"
-down_revision: str | None = "0003_bookings"
+down_revision: str | None = "0004_scheduling"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

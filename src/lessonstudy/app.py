@@ -26,6 +26,7 @@ from lessonstudy.api.integration_clients import IntegrationClientController
 from lessonstudy.api.me import get_me
 from lessonstudy.api.notifications import NotificationController
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
+from lessonstudy.api.scheduling import SchedulingController
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
 from lessonstudy.api.timetable import TimetableExportController, TimetableImportController
@@ -53,6 +54,10 @@ TAGS = [
     Tag(name="Webhooks", description="Signed event deliveries to the school's other systems."),
     Tag(name="Calendar feeds", description="Secret iCalendar URLs with a person's duties."),
     Tag(name="Notifications", description="The caller's in-app notifications."),
+    Tag(
+        name="Scheduling",
+        description="Slot suggestions, scheduling runs and accepting their proposals.",
+    ),
 ]
 
 
@@ -173,6 +178,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.engine = engine
         app.state.sessions = create_session_factory(engine)
         app.state.redis = redis
+        app.state.settings = settings
         try:
             yield
         finally:
@@ -195,6 +201,7 @@ def create_app(settings: Settings) -> Litestar:
             CalendarFeedController,
             get_calendar_feed,
             NotificationController,
+            SchedulingController,
             TimetableExportController,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(

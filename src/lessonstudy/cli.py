@@ -87,7 +87,7 @@ def _print_demo_banner(base_url: str, tokens: object) -> None:
 
 async def _serve(settings: Settings, demo_tokens: object | None) -> None:
     from lessonstudy.app import create_app
-    from lessonstudy.worker import create_worker
+    from lessonstudy.worker import close_workers, create_workers
 
     app = create_app(settings)
     config = uvicorn.Config(
@@ -98,8 +98,9 @@ async def _serve(settings: Settings, demo_tokens: object | None) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    worker = create_worker(settings, handle_signals=False) if settings.run_worker else None
-    worker_task = asyncio.create_task(worker.async_run()) if worker else None
+    # The general worker and the scheduling runs' solver, both in this process.
+    workers = create_workers(settings) if settings.run_worker else []
+    worker_tasks = [asyncio.create_task(worker.async_run()) for worker in workers]
 
     async def announce() -> None:
         while not server.started:
@@ -117,10 +118,7 @@ async def _serve(settings: Settings, demo_tokens: object | None) -> None:
         await server.serve()
     finally:
         announcer.cancel()
-        if worker is not None and worker_task is not None:
-            await worker.close()
-            worker_task.cancel()
-            await asyncio.gather(worker_task, return_exceptions=True)
+        await close_workers(workers, worker_tasks)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,7 +143,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from lessonstudy.worker import check_health, create_worker
+    from lessonstudy.worker import check_health, run_workers
 
     if settings.database_url is None or settings.redis_url is None:
         print(
@@ -156,7 +154,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.check:
         return asyncio.run(check_health(settings))
-    create_worker(settings).run()
+    asyncio.run(run_workers(settings))
     return 0
 
 
@@ -300,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run an arq worker")
+    worker = sub.add_parser("worker", help="run the arq workers (jobs, and scheduling runs)")
     worker.add_argument(
         "--check",
         action="store_true",

@@ -17,14 +17,23 @@ from lessonstudy.demo_timetable import TEACHING, demo_dataset
 from lessonstudy.domain import bookings, calendar_feeds, cover_requests
 from lessonstudy.domain.availability import slot_availability
 from lessonstudy.domain.bookings import Seat
+from lessonstudy.domain.calendar import SchoolDay
 from lessonstudy.domain.commitments import CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
+from lessonstudy.domain.scheduling.requests import (
+    ObservationRequest,
+    ResearchLessonRequest,
+    SchedulingRequest,
+)
+from lessonstudy.domain.scheduling.runs import SchedulingRun, create_run
+from lessonstudy.domain.scheduling.solving import solve_in_session
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import FULL_TIME, Role, Staff, Weekday
 from lessonstudy.domain.tokens import ApiToken, issue_token
 from lessonstudy.integrations.dataset import StaffIn
 from lessonstudy.integrations.importer import import_dataset
+from lessonstudy.scheduler import SolverOptions
 
 DEMO_SCHOOL_ID = uuid.UUID("5c4f0d1e-0000-4000-8000-00000000de30")
 DEMO_TOKEN_LABEL = "demo"  # noqa: S105 (a label, not a secret)
@@ -149,6 +158,55 @@ async def _load_cover(session: AsyncSession, teacher_id: uuid.UUID) -> None:
         await _release_slots(session, teacher_id, len(DEMO_LESSONS))
 
 
+DEMO_RUN_ID = uuid.UUID("5c4f0d1e-0000-4000-8000-0000005c4ed0")
+# The maths triad: Hannah teaches the research lesson, Daniel (an ECT) and Lucy watch.
+DEMO_TRIAD = ("NA-003", "NA-004", "NA-009")
+
+
+async def _load_scheduling_run(session: AsyncSession, staff: dict[str | None, Staff]) -> None:
+    """A solved scheduling run for the maths triad and a peer observation, once.
+
+    Its windows are the next three weeks of school from the day the demo is first
+    loaded; Tom Okafor, the CPD lead, asked for it. Accept it to see the bookings
+    and the cover requests the MIS would receive.
+    """
+    if await session.get(SchedulingRun, DEMO_RUN_ID) is not None:
+        return
+    days = list(
+        await session.scalars(
+            select(SchoolDay.day)
+            .where(SchoolDay.school_id == DEMO_SCHOOL_ID, SchoolDay.day > date.today())
+            .order_by(SchoolDay.day)
+            .limit(15)
+        )
+    )
+    first, last = (days[0], days[-1]) if days else (date.today(), date.today())
+    teacher, *members = (staff[key].id for key in DEMO_TRIAD)
+    requests: list[SchedulingRequest] = [
+        ResearchLessonRequest(
+            id=uuid.UUID("5c4f0d1e-0000-4000-8000-0000005c4ed1"),
+            teacher_id=teacher,
+            class_code="9B/Ma",
+            member_ids=tuple(members),
+            first_day=first,
+            last_day=last,
+            priority=2,
+        ),
+        ObservationRequest(
+            id=uuid.UUID("5c4f0d1e-0000-4000-8000-0000005c4ed2"),
+            observed_id=staff["NA-006"].id,
+            observer_ids=(staff["NA-007"].id, staff["NA-008"].id),
+            first_day=first,
+            last_day=last,
+            class_code="9B/En",
+        ),
+    ]
+    await create_run(
+        session, DEMO_SCHOOL_ID, requests, created_by=staff["NA-002"].id, run_id=DEMO_RUN_ID
+    )
+    await solve_in_session(session, DEMO_RUN_ID, SolverOptions(time_limit_seconds=5.0))
+
+
 @dataclass(frozen=True)
 class DemoTokens:
     school_id: uuid.UUID
@@ -207,6 +265,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
 
     await _load_timetable(session)
     await _load_cover(session, existing[DEMO_TEACHER_EXTERNAL_ID].id)
+    await _load_scheduling_run(session, existing)
 
     await session.execute(
         update(ApiToken)

@@ -33,6 +33,8 @@ BELL = (
     ("LUNCH", "12:15", "13:00", False),
     ("P4", "13:00", "14:00", True),
     ("P5", "14:00", "15:00", True),
+    # After school: where research lessons are discussed while they are fresh.
+    ("AFTER", "15:15", "16:15", False),
 )
 TEACHING = tuple(code for code, _, _, teaching in BELL if teaching)
 # Each teacher's subject and classes; the classes rotate through their lessons.
@@ -146,6 +148,21 @@ def demo_dataset(staff: list[StaffIn], today: date) -> Dataset:
                     week=week,
                 )
             )
+    # The whole staff meets after school on Mondays, so discussions go to other days.
+    duties += [
+        DutyIn(
+            external_id=f"{person.external_id}-meeting-{week}",
+            staff=person.external_id,
+            kind="meeting",
+            description="Staff meeting",
+            weekday=Weekday.MONDAY,
+            period="AFTER",
+            week=week,
+        )
+        for person in staff
+        if Role.TEACHER in person.roles and Weekday.MONDAY in person.working_days
+        for week in (1, 2)
+    ]
     cover = [
         CoverSlotIn(staff=person.external_id, weekday=day, period=period, week=week)
         for person in staff

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -65,6 +66,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     it. Must exceed the timeout, or a slow receiver could get the same delivery twice at once."""
     webhook_max_attempts: int = 15
     """Attempts before a delivery is marked dead (with the backoff, about six hours)."""
+    solver_queue: str = "lessonstudy:solver"
+    """arq queue of scheduling runs, served one solve at a time by its own worker."""
+    solver_time_limit_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 20.0
+    """CP-SAT's time limit for one scheduling run; the job's timeout sits above it."""
 
     @property
     def async_database_url(self) -> str:

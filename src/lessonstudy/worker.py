@@ -1,32 +1,52 @@
-"""The arq worker: background and scheduled jobs, and webhook delivery.
+"""The arq workers: background and scheduled jobs, webhook delivery, and scheduling runs
+on their own queue.
 
 Jobs receive ids, never objects, open their own database session, and are
-safe to run twice. Beside the jobs, each worker runs the webhook delivery
-loop (``domain/webhooks/delivery.py``) from start-up to shutdown; workers
-share the outbox safely, so more workers deliver faster. ``lessonstudy
-worker`` runs it on its own; ``lessonstudy serve`` runs one inside the API
-process.
+safe to run twice. ``lessonstudy worker`` runs both workers; ``lessonstudy
+serve`` runs them inside the API process.
+
+Beside its jobs, the general worker runs the webhook delivery loop
+(``domain/webhooks/delivery.py``) from start-up to shutdown; workers share the
+outbox safely, so more workers deliver faster.
+
+Scheduling runs have a queue and a worker of their own that takes one job at
+a time: a solve uses both cores for up to the solver's time limit, and short
+jobs must not wait behind it. The job's timeout sits above that limit, with
+room to build the problem and write the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from arq import cron
-from arq.connections import RedisSettings
+from arq import cron, func
+from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker, async_check_health
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
 from lessonstudy.domain import calendar_feeds, cover_requests, idempotency, reminders
+from lessonstudy.domain.scheduling.runs import queued_runs, take_back_stuck_runs
+from lessonstudy.domain.scheduling.solving import solve_run
 from lessonstudy.domain.webhooks import delivery
+from lessonstudy.scheduler import SolverOptions
 from lessonstudy.settings import Settings
+
+SOLVE_JOB = "solve_scheduling_run"
+# Building the problem before the solve and writing the proposals after it.
+SOLVE_MARGIN_SECONDS = 60
+# A queued run is enqueued right after its transaction commits; the sweeper
+# enqueues any still queued after this long (the API died, or Redis was away).
+QUEUED_GRACE = timedelta(seconds=20)
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +127,82 @@ async def send_reminders(ctx: dict[str, Any]) -> int:
     return sent
 
 
+def solve_job_timeout(settings: Settings) -> float:
+    return settings.solver_time_limit_seconds + SOLVE_MARGIN_SECONDS
+
+
+def solve_job_id(run_id: uuid.UUID, attempt: int) -> str:
+    """One job per attempt: arq refuses a second job with the id of one it still holds."""
+    return f"scheduling-run:{run_id}:{attempt}"
+
+
+async def enqueue_solve(
+    redis: ArqRedis, settings: Settings, run_id: uuid.UUID, attempt: int
+) -> bool:
+    """Ask the solver worker for a run; False if it is already waiting or Redis is away."""
+    try:
+        job = await redis.enqueue_job(
+            SOLVE_JOB,
+            str(run_id),
+            _job_id=solve_job_id(run_id, attempt),
+            _queue_name=settings.solver_queue,
+        )
+    except (RedisError, OSError):
+        log.warning("could not enqueue scheduling run %s; the sweeper will", run_id, exc_info=True)
+        return False
+    return job is not None
+
+
+async def solve_scheduling_run(ctx: dict[str, Any], run_id: str) -> str:
+    """Solve one queued run; a duplicate delivery finds it claimed and does nothing."""
+    settings: Settings = ctx["settings"]
+    options = SolverOptions(time_limit_seconds=settings.solver_time_limit_seconds)
+    outcome = await solve_run(ctx["sessions"], uuid.UUID(run_id), options)
+    log.info(
+        "scheduling run %s: %s (%d scheduled, %d not)",
+        run_id,
+        outcome.status,
+        outcome.scheduled,
+        outcome.unscheduled,
+    )
+    return outcome.status
+
+
+async def sweep_scheduling_runs(ctx: dict[str, Any]) -> dict[str, int]:
+    """Take back runs whose worker died, and enqueue every run still waiting for a job."""
+    settings: Settings = ctx["settings"]
+    stuck_after = timedelta(seconds=solve_job_timeout(settings) + 30)
+    async with ctx["sessions"].begin() as session:
+        swept = await take_back_stuck_runs(session, stuck_after)
+    async with ctx["sessions"]() as session:
+        waiting = await queued_runs(session, QUEUED_GRACE)
+    enqueued = 0
+    for run_id, attempt in waiting:
+        enqueued += await enqueue_solve(ctx["redis"], settings, run_id, attempt)
+    if swept.requeued or swept.failed or enqueued:
+        log.info(
+            "scheduling runs: %d taken back from a dead worker, %d failed, %d enqueued",
+            len(swept.requeued),
+            len(swept.failed),
+            enqueued,
+        )
+    return {"requeued": len(swept.requeued), "failed": len(swept.failed), "enqueued": enqueued}
+
+
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["engine"] = create_engine(settings)
     ctx["sessions"] = create_session_factory(ctx["engine"])
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+async def _start_general(ctx: dict[str, Any]) -> None:
+    await _startup(ctx)
     # Webhooks go to the school's own systems: no redirects followed.
     ctx["http"] = httpx.AsyncClient(follow_redirects=False)
     # Webhook delivery is a loop beside the jobs, not a job every second: it keeps a batch of
@@ -118,12 +210,12 @@ async def _startup(ctx: dict[str, Any]) -> None:
     ctx["webhooks_stop"] = asyncio.Event()
     ctx["webhooks"] = asyncio.create_task(
         delivery.deliver_continuously(
-            ctx["sessions"], ctx["http"], webhook_policy(settings), ctx["webhooks_stop"]
+            ctx["sessions"], ctx["http"], webhook_policy(ctx["settings"]), ctx["webhooks_stop"]
         )
     )
 
 
-async def _shutdown(ctx: dict[str, Any]) -> None:
+async def _stop_general(ctx: dict[str, Any]) -> None:
     loop = ctx.get("webhooks")
     if loop is not None:
         ctx["webhooks_stop"].set()
@@ -131,9 +223,7 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
     http = ctx.get("http")
     if http is not None:
         await http.aclose()
-    engine = ctx.get("engine")
-    if engine is not None:
-        await engine.dispose()
+    await _shutdown(ctx)
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -141,27 +231,75 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 async def check_health(settings: Settings) -> int:
-    """0 when a worker on our queue has polled recently, 1 otherwise (arq's health key)."""
-    result: int = await async_check_health(
-        redis_settings(settings), queue_name=settings.worker_queue
-    )
-    return result
+    """0 when workers on both queues have polled recently, 1 otherwise (arq's health keys)."""
+    for queue in (settings.worker_queue, settings.solver_queue):
+        result: int = await async_check_health(redis_settings(settings), queue_name=queue)
+        if result:
+            return result
+    return 0
 
 
 def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
     return Worker(
-        functions=[flush_token_usage, sweep, send_reminders],
+        functions=[flush_token_usage, sweep, send_reminders, sweep_scheduling_runs],
         cron_jobs=[
             cron(flush_token_usage, second={0}, unique=True, timeout=50),
             cron(sweep, second={30}, unique=True, timeout=120),
             cron(send_reminders, minute={5}, second={15}, unique=True, timeout=600),
+            # On this worker, not the solver's: it must run while a solve is under way.
+            cron(sweep_scheduling_runs, second={15, 45}, unique=True, timeout=25),
         ],
         redis_settings=redis_settings(settings),
         queue_name=settings.worker_queue,
+        on_startup=_start_general,
+        on_shutdown=_stop_general,
+        ctx={"settings": settings},
+        handle_signals=handle_signals,
+        job_timeout=300,
+    )
+
+
+def create_solver_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
+    """Scheduling runs, one at a time: the solve is in a thread, so polling and the
+    health check carry on while it runs."""
+    return Worker(
+        functions=[func(solve_scheduling_run, name=SOLVE_JOB)],
+        redis_settings=redis_settings(settings),
+        queue_name=settings.solver_queue,
         on_startup=_startup,
         on_shutdown=_shutdown,
         ctx={"settings": settings},
         handle_signals=handle_signals,
-        # Short jobs only so far; solve runs will get their own queue.
-        job_timeout=300,
+        max_jobs=1,
+        job_timeout=solve_job_timeout(settings),
     )
+
+
+def create_workers(settings: Settings) -> list[Worker]:
+    """Both workers, to run in one event loop; the caller stops them (see `run_workers`)."""
+    return [
+        create_worker(settings, handle_signals=False),
+        create_solver_worker(settings, handle_signals=False),
+    ]
+
+
+async def close_workers(workers: list[Worker], tasks: list[asyncio.Task[None]]) -> None:
+    for worker in workers:
+        await worker.close()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_workers(settings: Settings) -> None:
+    """`lessonstudy worker`: both workers until SIGINT or SIGTERM."""
+    workers = create_workers(settings)
+    tasks = [asyncio.create_task(worker.async_run()) for worker in workers]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    await close_workers(workers, tasks)

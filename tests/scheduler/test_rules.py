@@ -139,6 +139,39 @@ def test_teacher_cover_needs_permission_and_room_under_the_cap(
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("week_cap", "own_caps", "scheduled"),
+    [
+        (1, {}, False),
+        (2, {}, True),
+        (None, {"cover_cap_per_term": 1}, False),
+        (1, {"cover_cap_per_week": 2}, True),
+    ],
+    ids=["week-cap-reached", "under-week-cap", "own-term-cap", "own-week-cap-wins"],
+)
+def test_teacher_cover_keeps_the_weekly_and_the_persons_own_caps(
+    solver: Solver, week_cap: int | None, own_caps: dict[str, Any], scheduled: bool
+) -> None:
+    # T3 has already covered once this week (day 1 is in the same week as day 0).
+    problem = school(
+        HORIZON,
+        [
+            teacher("T1", HORIZON, teach={(0, 1): "9B"}),
+            teacher("T2", HORIZON, teach={(0, 1): "8A"}),
+            teacher("T3", HORIZON, cover_done=(slot(1, 4),), **own_caps),
+        ],
+        [observe("PO", "T1", ("T2",), (0, 1))],
+        teachers_may_cover=True,
+        teacher_cover_cap_per_term=5,
+        teacher_cover_cap_per_week=week_cap,
+    )
+    plan = planned(solver, problem)
+    assert (plan.booking("PO") is not None) is scheduled
+    if not scheduled:
+        assert blockers(problem, plan, "PO") == {(Obstacle.NO_COVER, "T2")}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_supervisors_cover_before_teachers(solver: Solver) -> None:
     problem = school(
         HORIZON,
@@ -271,11 +304,42 @@ def test_discussion_follows_the_lesson_when_the_group_is_free(
     booking = plan.booking("RL")
     if within_days == 0:
         assert booking is None
-        assert blockers(problem, plan, "RL") == {(Obstacle.NO_DISCUSSION_SLOT, None)}
+        # T2's duty and meeting fill the rest of the day: T2 is named, nobody else.
+        assert blockers(problem, plan, "RL") == {(Obstacle.NO_DISCUSSION_SLOT, "T2")}
     else:
         assert booking is not None
         assert booking.discussion is not None
         assert booking.discussion.date == slot(1, 1).date
+
+
+def test_no_discussion_slot_names_who_is_busy_and_doing_what() -> None:
+    problem = school(
+        HORIZON,
+        [
+            teacher("T1", HORIZON, teach={(0, 2): "9B", (0, 4): "10C"}),
+            teacher("T2", HORIZON, busy={(0, 3): "duty"}),
+            teacher("T3", HORIZON, protected={(0, 3): "PPA"}),
+        ],
+        [_research_lesson()],
+    )
+    explanation = explain(problem, solve_greedy(problem))[0]
+    assert explanation.kind is ExplanationKind.NO_FEASIBLE_SLOT
+    named = {(b.person, b.details) for b in explanation.blockers}
+    assert named == {("T1", ("teaching 10C",)), ("T2", ("duty",)), ("T3", ("PPA time",))}
+    assert "1 by T2 not free to discuss after the lesson (duty)" in explanation.reason
+    assert "1 by T1 not free to discuss after the lesson (teaching 10C)" in explanation.reason
+    assert explanation.sentence == f"RL: {explanation.reason}"
+
+
+def test_a_lesson_in_the_last_period_has_no_one_to_blame_for_the_discussion() -> None:
+    problem = school(
+        HORIZON,
+        [teacher("T1", HORIZON, teach={(0, 4): "9B"}), teacher("T2", HORIZON)],
+        [_research_lesson(members=("T2",))],
+    )
+    (blocker,) = explain(problem, solve_greedy(problem))[0].blockers
+    assert (blocker.obstacle, blocker.person) == (Obstacle.NO_DISCUSSION_SLOT, None)
+    assert blocker.details == ("no period after the lesson",)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -35,6 +37,17 @@ class FieldProblem(msgspec.Struct, kw_only=True):
     source: str | None = None
 
 
+class ClashProblem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A seat a booking could not take: whose, when, and why, as things are now."""
+
+    staff_id: uuid.UUID
+    day: date = msgspec.field(name="date")
+    period: str
+    reason: str
+    request_id: uuid.UUID | None = None
+    """For a scheduling run's accept: the request whose proposal clashed."""
+
+
 class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     """An RFC 9457 problem document."""
 
@@ -47,6 +60,8 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The fields that failed validation, when the request was refused for its content."""
     unmet: list[str] | None = None
     """The preconditions not met, when a state change was refused."""
+    clashes: list[ClashProblem] | None = None
+    """For a refused booking: every person and period that no longer works, and why."""
 
 
 _SLUGS = {
@@ -75,6 +90,7 @@ def problem(
     instance: str | None = None,
     errors: list[FieldProblem] | None = None,
     unmet: list[str] | None = None,
+    clashes: list[ClashProblem] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[ProblemDetails]:
     default_slug, default_title = _SLUGS.get(status, ("error", "Error"))
@@ -86,6 +102,7 @@ def problem(
         instance=instance,
         errors=errors,
         unmet=unmet,
+        clashes=clashes,
     )
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
@@ -124,6 +141,7 @@ def _field_problems(raw: Any) -> list[FieldProblem] | None:
 def handle_domain_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
     errors = _field_problems(exc.extensions.get("errors"))
     unmet = exc.extensions.get("unmet")
+    clashes = exc.extensions.get("clashes")
     return problem(
         exc.status,
         exc.detail,
@@ -132,6 +150,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: ProblemError) -> R
         instance=request.url.path,
         errors=errors,
         unmet=[str(u) for u in unmet] if isinstance(unmet, list) else None,
+        clashes=msgspec.convert(clashes, list[ClashProblem]) if clashes else None,
     )
 
 

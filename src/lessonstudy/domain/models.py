@@ -10,6 +10,9 @@ from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.idempotency import IdempotencyKey
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.notifications import Notification
+from lessonstudy.domain.scheduling.policy import SchedulingPolicy
+from lessonstudy.domain.scheduling.preferences import SchedulingPreference
+from lessonstudy.domain.scheduling.runs import SchedulingProposal, SchedulingRun
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import Staff
 from lessonstudy.domain.timetable import (
@@ -43,6 +46,10 @@ __all__ = [
     "Lesson",
     "Notification",
     "ProtectedPeriod",
+    "SchedulingPolicy",
+    "SchedulingPreference",
+    "SchedulingProposal",
+    "SchedulingRun",
     "School",
     "SchoolDay",
     "Staff",

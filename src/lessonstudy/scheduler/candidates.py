@@ -15,7 +15,16 @@ from types import MappingProxyType
 
 from lessonstudy.scheduler.ledger import Ledger
 from lessonstudy.scheduler.plan import Booking, CoverAssignment
-from lessonstudy.scheduler.problem import Problem, Request, ResearchLesson, Slot, anchor_teacher
+from lessonstudy.scheduler.problem import (
+    Busy,
+    Problem,
+    Protected,
+    Request,
+    ResearchLesson,
+    Slot,
+    Teaching,
+    anchor_teacher,
+)
 from lessonstudy.scheduler.standing import (
     Blocked,
     CoverOption,
@@ -114,6 +123,54 @@ def discussion_options(
     return tuple(options)
 
 
+def discussion_blockers(
+    problem: Problem, request: ResearchLesson, lesson: Slot, ledger: Ledger
+) -> tuple[PersonObstacle, ...]:
+    """Who keeps the group from meeting after the lesson, and doing what.
+
+    Everyone not free in at least one of the periods after the lesson is named,
+    with what they do then, so a CPD lead can see whose club or meeting to move.
+    With no period after the lesson at all (a research lesson in the last period
+    of a school without an after-school slot), nobody is to blame but the timetable.
+    """
+    later = [
+        slot
+        for offset in range(problem.policy.discussion_within_days + 1)
+        for slot in problem.slots_on(lesson.date + dt.timedelta(days=offset))
+        if problem.slot_rank(slot) > problem.slot_rank(lesson)
+    ]
+    if not later:
+        return (PersonObstacle(None, Obstacle.NO_DISCUSSION_SLOT, "no period after the lesson"),)
+    blockers = []
+    for person in request.group:
+        doing = sorted(
+            {
+                reason
+                for slot in later
+                if (reason := _why_not_free(problem, ledger, person, slot)) is not None
+            }
+        )
+        if doing:
+            blockers.append(PersonObstacle(person, Obstacle.NO_DISCUSSION_SLOT, "; ".join(doing)))
+    return tuple(blockers)
+
+
+def _why_not_free(problem: Problem, ledger: Ledger, person: str, slot: Slot) -> str | None:
+    holder = ledger.taken_by(person, slot)
+    if holder is not None:
+        return f"booked for {holder}"
+    if can_discuss(problem, person, slot):
+        return None
+    status = problem.status(person, slot)
+    if isinstance(status, Teaching):
+        return f"teaching {status.class_id}"
+    if isinstance(status, Protected):
+        return f"{status.kind} time"
+    if isinstance(status, Busy):
+        return status.reason
+    return None
+
+
 def assess(
     problem: Problem,
     request: Request,
@@ -156,7 +213,7 @@ def assess(
         if request.needs_discussion:
             discussion = discussion_options(problem, request, slot, ledger)
             if not discussion:
-                obstacles.append(PersonObstacle(None, Obstacle.NO_DISCUSSION_SLOT, str(slot.date)))
+                obstacles.extend(discussion_blockers(problem, request, slot, ledger))
     if obstacles:
         return Assessment(None, None, tuple(obstacles))
     placement = Placement(

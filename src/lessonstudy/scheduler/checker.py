@@ -232,7 +232,6 @@ class _Checker:
         for booking in bookings:
             for cover in booking.covers:
                 _count_periods(planned, cover.cover, cover.slot)
-        policy = self.problem.policy
         for (person, period, when), count in planned.items():
             total = count + done[person, period, when]
             if self.problem.is_cover_supervisor(person):
@@ -246,8 +245,13 @@ class _Checker:
                     self.fail(
                         "cover_cap", f"{person} covers {total} in {period} {when}", None, person
                     )
-            elif period == "term" and total > policy.teacher_cover_cap_per_term:
-                self.fail("teacher_cover_cap", f"{person} covers {total} in {when}", None, person)
+            elif period in ("week", "term"):
+                per_week, per_term = self.problem.teacher_cover_caps(person)
+                teacher_cap = per_week if period == "week" else per_term
+                if teacher_cap is not None and total > teacher_cap:
+                    self.fail(
+                        "teacher_cover_cap", f"{person} covers {total} in {when}", None, person
+                    )
 
     def _observation_caps(self, bookings: list[Booking]) -> None:
         done: Counter[tuple[str, str, str]] = Counter()

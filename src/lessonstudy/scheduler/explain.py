@@ -68,6 +68,8 @@ class Explanation:
     verdicts: tuple[SlotVerdict, ...]
     # For STILL_FITS: lessons that could still be booked beside the plan.
     open_slots: tuple[Slot, ...]
+    # The reason in words, and the same prefixed with the request's id for logs and lists.
+    reason: str
     sentence: str
 
 
@@ -137,6 +139,7 @@ def _explain(
         kind = ExplanationKind.STILL_FITS
     verdicts.sort(key=lambda verdict: verdict.slot)
     blockers = _tally(verdicts)
+    reason = _reason(request, kind, len(lessons), len(workable), blockers, open_slots)
     return Explanation(
         request_id=request.id,
         kind=kind,
@@ -144,7 +147,8 @@ def _explain(
         blockers=blockers,
         verdicts=tuple(verdicts),
         open_slots=tuple(open_slots),
-        sentence=_sentence(request, kind, len(lessons), len(workable), blockers, open_slots),
+        reason=reason,
+        sentence=f"{request.id}: {reason}",
     )
 
 
@@ -202,6 +206,13 @@ def _blocker_words(blocker: Blocker) -> str:
         what = "busy (" + ", ".join(blocker.details) + ")"
     elif blocker.obstacle in (Obstacle.BOOKED_IN_PLAN, Obstacle.CYCLE_SPACING):
         what = f"{what} ({', '.join(blocker.details)})"
+    elif blocker.obstacle is Obstacle.NO_DISCUSSION_SLOT:
+        # Each lesson lists what the person does in the periods after it, "; " apart.
+        doing = sorted({part for detail in blocker.details for part in detail.split("; ")})
+        if blocker.person:
+            what = f"not free to discuss after the lesson ({', '.join(doing)})"
+        else:
+            what = f"{what} ({', '.join(doing)})"
     elif blocker.obstacle is Obstacle.BEFORE_NOTICE:
         what = f"{what} (earliest {blocker.details[0]})"
     elif blocker.obstacle in (Obstacle.OBSERVATION_CAP, Obstacle.CLASS_NEVER_COVERED):
@@ -209,7 +220,7 @@ def _blocker_words(blocker: Blocker) -> str:
     return f"{blocker.slots} by {who}{what}"
 
 
-def _sentence(
+def _reason(
     request: Request,
     kind: ExplanationKind,
     lessons: int,
@@ -219,22 +230,22 @@ def _sentence(
 ) -> str:
     window = f"between {request.window.first} and {request.window.last}"
     if kind is ExplanationKind.NO_LESSON:
-        return f"{request.id}: no lesson {window} where {_lesson_words(request)}."
+        return f"no lesson {window} where {_lesson_words(request)}."
     reasons = "; ".join(_blocker_words(b) for b in blockers)
     plural = "slot" if lessons == 1 else "slots"
     if kind is ExplanationKind.NO_FEASIBLE_SLOT:
         return (
-            f"{request.id}: no slot {window} where {_lesson_words(request)} and "
+            f"no slot {window} where {_lesson_words(request)} and "
             f"{_observer_words(request)}: {lessons} candidate {plural}; {reasons}."
         )
     if kind is ExplanationKind.CROWDED_OUT:
         return (
-            f"{request.id}: {workable} of {lessons} candidate {plural} would work on their own, "
+            f"{workable} of {lessons} candidate {plural} would work on their own, "
             f"but every one clashes with other bookings in this plan; {reasons}."
         )
     first = open_slots[0]
     return (
-        f"{request.id}: {len(open_slots)} candidate {plural} still fit beside this plan, "
+        f"{len(open_slots)} candidate {plural} still fit beside this plan, "
         f"the first on {first.date} period {first.period}; the solver stopped before "
         "placing it, so book a suggestion or re-run with a longer time limit."
     )

@@ -85,8 +85,10 @@ class Ledger:
             if self._cover_by_term[person, slot.term] >= supervisor.max_per_term:
                 return "term"
             return None
-        cap = self._problem.policy.teacher_cover_cap_per_term
-        if self._cover_by_term[person, slot.term] >= cap:
+        per_week, per_term = self._problem.teacher_cover_caps(person)
+        if per_week is not None and self._cover_by_week[person, slot.week] >= per_week:
+            return "week"
+        if self._cover_by_term[person, slot.term] >= per_term:
             return "term"
         return None
 

@@ -140,11 +140,11 @@ class SchedulingModel:
                 supply.append(cover)
                 self._in_slot[option.person, slot].append(cover)
                 caps.add(("term", option.person, slot.term), slot, cover)
+                caps.add(("week", option.person, slot.week), slot, cover)
                 if option.by_teacher:
                     self._load[option.person, slot.term].append(cover)
                 else:
                     caps.add(("day", option.person, slot.date.isoformat()), slot, cover)
-                    caps.add(("week", option.person, slot.week), slot, cover)
             self.model.add(sum(supply) == sum(count * lesson for count, lesson in needs))
         ledger = self._candidates.ledger
         for (period, person, _key), (slot, covers) in caps.items():
@@ -156,8 +156,13 @@ class SchedulingModel:
                     "week": (supervisor.max_per_week, done_week),
                     "term": (supervisor.max_per_term, done_term),
                 }[period]
+            elif period == "week":
+                per_week = self.problem.teacher_cover_caps(person)[0]
+                if per_week is None:
+                    continue
+                cap, done = per_week, done_week
             else:
-                cap, done = self.problem.policy.teacher_cover_cap_per_term, done_term
+                cap, done = self.problem.teacher_cover_caps(person)[1], done_term
             self.model.add(sum(covers) <= cap - done)
 
     def _add_observation_caps(self) -> None:

@@ -73,7 +73,7 @@ def max_load_bound(problem: Problem, candidates: Candidates) -> int:
         covered = Counter(slot.term for slot in member.cover_done)
         most_cover = max(covered.values(), default=0)
         if policy.teachers_may_cover:
-            most_cover = max(most_cover, policy.teacher_cover_cap_per_term)
+            most_cover = max(most_cover, problem.teacher_cover_caps(member.id)[1])
         most_observed = max(observed.values(), default=0) + could_observe[member.id]
         bound = max(bound, most_observed + most_cover)
     return bound

@@ -77,6 +77,9 @@ class StaffMember:
     # against the caps and towards the fairness of the load.
     observations_done: tuple[Slot, ...] = ()
     cover_done: tuple[Slot, ...] = ()
+    # The person's own caps on covering as a teacher, in place of the policy's.
+    cover_cap_per_week: int | None = None
+    cover_cap_per_term: int | None = None
 
     def status(self, slot: Slot) -> SlotStatus:
         if self.external:
@@ -171,6 +174,8 @@ class Policy:
     notice_days: int = 0
     teachers_may_cover: bool = False
     teacher_cover_cap_per_term: int = 0
+    # None: teachers' cover is capped per term only.
+    teacher_cover_cap_per_week: int | None = None
     # How many supervisor covers one teacher cover is worth in the objective.
     # Above the most releases one request can need, so within a request teacher
     # cover is always the last resort.
@@ -258,6 +263,15 @@ class Problem:
 
     def staff_member(self, person: str) -> StaffMember:
         return self._staff_by_id[person]
+
+    def teacher_cover_caps(self, person: str) -> tuple[int | None, int]:
+        """How much a teacher may cover in a week (None: no weekly cap) and in a term."""
+        member = self._staff_by_id[person]
+        week = member.cover_cap_per_week
+        if week is None:
+            week = self.policy.teacher_cover_cap_per_week
+        term = member.cover_cap_per_term
+        return week, self.policy.teacher_cover_cap_per_term if term is None else term
 
     def cover_supervisor(self, person: str) -> CoverSupervisor:
         return self._supervisors_by_id[person]
