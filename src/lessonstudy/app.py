@@ -21,6 +21,14 @@ from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
 from lessonstudy.api.me import get_me
+from lessonstudy.api.peer_observation.notes import ObservationNotesController
+from lessonstudy.api.peer_observation.observations import ObservationController
+from lessonstudy.api.peer_observation.policy import (
+    FocusTagController,
+    ObservationCountsController,
+    ObservationPolicyController,
+)
+from lessonstudy.api.peer_observation.shares import ObservationShareController
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
 from lessonstudy.api.staff import StaffController
@@ -41,6 +49,16 @@ TAGS = [
     Tag(name="Tokens", description="Bearer tokens for staff and integration clients."),
     Tag(name="Timetable", description="Import and export of the school's timetable data."),
     Tag(name="Availability", description="Who is free when, and who could be released."),
+    Tag(
+        name="Peer observation",
+        description="Developmental observations asked for by the observed teacher: ungraded, "
+        "with notes private to the two people unless the observed teacher shares them.",
+    ),
+    Tag(
+        name="Peer observation policy",
+        description="Caps, notice, the judgement guard, focus tags, and participation counts "
+        "(never notes) for CPD leads and admins.",
+    ),
 ]
 
 
@@ -172,6 +190,12 @@ def create_app(settings: Settings) -> Litestar:
             TokenController,
             AvailabilityController,
             TimetableExportController,
+            ObservationController,
+            ObservationNotesController,
+            ObservationShareController,
+            ObservationPolicyController,
+            FocusTagController,
+            ObservationCountsController,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",

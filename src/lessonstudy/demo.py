@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.demo_observations import load_demo_observations
 from lessonstudy.demo_timetable import demo_dataset
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
 from lessonstudy.domain.schools import School
@@ -121,6 +122,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
         await session.flush()
 
     await _load_timetable(session)
+    await load_demo_observations(session, DEMO_SCHOOL_ID, existing, datetime.now(UTC))
 
     await session.execute(
         update(ApiToken)

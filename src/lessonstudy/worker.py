@@ -16,6 +16,8 @@ from arq.worker import Worker, async_check_health
 
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
+from lessonstudy.domain.peer_observation import clock as observation_clock
+from lessonstudy.domain.peer_observation.reflection import send_follow_up_reminders
 from lessonstudy.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,20 @@ async def flush_token_usage(ctx: dict[str, Any]) -> int:
     if updated:
         log.info("recorded last use of %d token(s)", updated)
     return updated
+
+
+async def observation_follow_ups(ctx: dict[str, Any]) -> int:
+    """Remind teachers whose observation follow-up date has come (school-local).
+
+    Hourly, so each school's morning arrives whatever its time zone; each
+    follow-up date is reminded once (a marker on the reflection, and the
+    notification's dedupe key if two workers race).
+    """
+    async with ctx["sessions"].begin() as session:
+        sent = await send_follow_up_reminders(session, observation_clock.now())
+    if sent:
+        log.info("sent %d observation follow-up reminder(s)", sent)
+    return sent
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -55,8 +71,11 @@ async def check_health(settings: Settings) -> int:
 
 def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
     return Worker(
-        functions=[flush_token_usage],
-        cron_jobs=[cron(flush_token_usage, second={0}, unique=True, timeout=50)],
+        functions=[flush_token_usage, observation_follow_ups],
+        cron_jobs=[
+            cron(flush_token_usage, second={0}, unique=True, timeout=50),
+            cron(observation_follow_ups, minute={5}, second={30}, unique=True, timeout=300),
+        ],
         redis_settings=redis_settings(settings),
         queue_name=settings.worker_queue,
         on_startup=_startup,

@@ -7,6 +7,17 @@ from lessonstudy.domain.cover import CoverCap, CoverPolicy
 from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.notifications import Notification
+from lessonstudy.domain.peer_observation.models import (
+    FocusTag,
+    Observation,
+    ObservationNotes,
+    ObservationPolicy,
+    ObservationRead,
+    ObservationReflection,
+    ObservationShare,
+    ObservationShareMember,
+    ObservationTally,
+)
 from lessonstudy.domain.schools import School
 from lessonstudy.domain.staff import Staff
 from lessonstudy.domain.timetable import (
@@ -31,9 +42,18 @@ __all__ = [
     "CoverRequest",
     "CoverSlot",
     "Duty",
+    "FocusTag",
     "IntegrationClient",
     "Lesson",
     "Notification",
+    "Observation",
+    "ObservationNotes",
+    "ObservationPolicy",
+    "ObservationRead",
+    "ObservationReflection",
+    "ObservationShare",
+    "ObservationShareMember",
+    "ObservationTally",
     "ProtectedPeriod",
     "School",
     "SchoolDay",
