@@ -99,3 +99,45 @@ async def test_demo_has_a_solved_scheduling_run_for_the_maths_triad(
             ("unscheduled", True),
         }
         assert item["status"] == "proposed" or item["explanation"]["reason"]
+
+
+async def test_demo_has_peer_observations_for_the_demo_teacher(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        tokens = await load_demo(session)
+    async with sessions.begin() as session:
+        tokens = await load_demo(session)  # loading again adds no second set
+    headers = {"Authorization": f"Bearer {tokens.teacher}"}
+    mine = (await client.get("/v1/observations", headers=headers)).json()["items"]
+    async with sessions() as session:
+        # From late July the demo's year has no lessons left to ask for.
+        ahead = await session.scalar(
+            text("SELECT count(*) FROM school_day WHERE day > :soon"),
+            {"soon": date.today() + timedelta(days=10)},
+        )
+    assert sorted(o["status"] for o in mine) == (["agreed", "booked"] if ahead else ["booked"])
+    booked = next(o for o in mine if o["status"] == "booked")
+    assert (booked["has_notes"], booked["has_reflection"]) == (True, True)
+    assert booked["observed"]["name"] == "Hannah Lewis"
+    notes = await client.get(f"/v1/observations/{booked['id']}/notes", headers=headers)
+    assert notes.status_code == 200
+    assert notes.json()["evidence"]
+    shares = (await client.get(f"/v1/observations/{booked['id']}/shares", headers=headers)).json()[
+        "items"
+    ]
+    assert [(s["people"][0]["name"], s["active"]) for s in shares] == [("Lucy Bennett", True)]
+    for requested in (o for o in mine if o["status"] == "agreed"):
+        assert requested["observer"]["name"] == "Lucy Bennett"
+        assert requested["date"] > date.today().isoformat()
+    tags = (await client.get("/v1/focus-tags", headers=headers)).json()["items"]
+    assert "questioning" in {t["name"] for t in tags}
+    # The admin sees counts, not the observations.
+    admin = {"Authorization": f"Bearer {tokens.admin}"}
+    assert (await client.get(f"/v1/observations/{booked['id']}", headers=admin)).status_code == 404
+    counts = await client.get(
+        "/v1/observation-counts", params={"date": booked["date"]}, headers=admin
+    )
+    by_name = {p["name"]: (p["given"], p["received"]) for p in counts.json()["items"]}
+    assert by_name["Hannah Lewis"] == (0, 1)
+    assert by_name["Daniel Price"] == (1, 0)

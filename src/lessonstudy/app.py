@@ -25,6 +25,14 @@ from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
 from lessonstudy.api.me import get_me
 from lessonstudy.api.notifications import NotificationController
+from lessonstudy.api.peer_observation.notes import ObservationNotesController
+from lessonstudy.api.peer_observation.observations import ObservationController
+from lessonstudy.api.peer_observation.policy import (
+    FocusTagController,
+    ObservationCountsController,
+    ObservationPolicyController,
+)
+from lessonstudy.api.peer_observation.shares import ObservationShareController
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.scheduling import SchedulingController
 from lessonstudy.api.school import SchoolController
@@ -57,6 +65,16 @@ TAGS = [
     Tag(
         name="Scheduling",
         description="Slot suggestions, scheduling runs and accepting their proposals.",
+    ),
+    Tag(
+        name="Peer observation",
+        description="Developmental observations asked for by the observed teacher: ungraded, "
+        "with notes private to the two people unless the observed teacher shares them.",
+    ),
+    Tag(
+        name="Peer observation policy",
+        description="Caps, notice, the judgement guard, focus tags, and participation counts "
+        "(never notes) for CPD leads and admins.",
     ),
 ]
 
@@ -203,6 +221,12 @@ def create_app(settings: Settings) -> Litestar:
             NotificationController,
             SchedulingController,
             TimetableExportController,
+            ObservationController,
+            ObservationNotesController,
+            ObservationShareController,
+            ObservationPolicyController,
+            FocusTagController,
+            ObservationCountsController,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.demo_observations import load_demo_observations
 from lessonstudy.demo_timetable import TEACHING, demo_dataset
 from lessonstudy.domain import bookings, calendar_feeds, cover_requests
 from lessonstudy.domain.availability import slot_availability
@@ -266,6 +267,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
     await _load_timetable(session)
     await _load_cover(session, existing[DEMO_TEACHER_EXTERNAL_ID].id)
     await _load_scheduling_run(session, existing)
+    await load_demo_observations(session, DEMO_SCHOOL_ID, existing, datetime.now(UTC))
 
     await session.execute(
         update(ApiToken)

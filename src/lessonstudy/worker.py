@@ -35,6 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
 from lessonstudy.domain import calendar_feeds, cover_requests, idempotency, reminders
+from lessonstudy.domain.peer_observation import clock as observation_clock
+from lessonstudy.domain.peer_observation.reflection import send_follow_up_reminders
 from lessonstudy.domain.scheduling.runs import queued_runs, take_back_stuck_runs
 from lessonstudy.domain.scheduling.solving import solve_run
 from lessonstudy.domain.webhooks import delivery
@@ -124,6 +126,20 @@ async def send_reminders(ctx: dict[str, Any]) -> int:
             log.exception("reminder %s failed", reminder.__name__)
     if sent:
         log.info("sent %d reminder(s)", sent)
+    return sent
+
+
+async def observation_follow_ups(ctx: dict[str, Any]) -> int:
+    """Remind teachers whose observation follow-up date has come (school-local).
+
+    Hourly, so each school's morning arrives whatever its time zone; each
+    follow-up date is reminded once (a marker on the reflection, and the
+    notification's dedupe key if two workers race).
+    """
+    async with ctx["sessions"].begin() as session:
+        sent = await send_follow_up_reminders(session, observation_clock.now())
+    if sent:
+        log.info("sent %d observation follow-up reminder(s)", sent)
     return sent
 
 
@@ -241,11 +257,18 @@ async def check_health(settings: Settings) -> int:
 
 def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
     return Worker(
-        functions=[flush_token_usage, sweep, send_reminders, sweep_scheduling_runs],
+        functions=[
+            flush_token_usage,
+            sweep,
+            send_reminders,
+            observation_follow_ups,
+            sweep_scheduling_runs,
+        ],
         cron_jobs=[
             cron(flush_token_usage, second={0}, unique=True, timeout=50),
             cron(sweep, second={30}, unique=True, timeout=120),
             cron(send_reminders, minute={5}, second={15}, unique=True, timeout=600),
+            cron(observation_follow_ups, minute={5}, second={30}, unique=True, timeout=300),
             # On this worker, not the solver's: it must run while a solve is under way.
             cron(sweep_scheduling_runs, second={15, 45}, unique=True, timeout=25),
         ],

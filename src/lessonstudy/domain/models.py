@@ -10,6 +10,17 @@ from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.idempotency import IdempotencyKey
 from lessonstudy.domain.integration_clients import IntegrationClient
 from lessonstudy.domain.notifications import Notification
+from lessonstudy.domain.peer_observation.models import (
+    FocusTag,
+    Observation,
+    ObservationNotes,
+    ObservationPolicy,
+    ObservationRead,
+    ObservationReflection,
+    ObservationShare,
+    ObservationShareMember,
+    ObservationTally,
+)
 from lessonstudy.domain.scheduling.policy import SchedulingPolicy
 from lessonstudy.domain.scheduling.preferences import SchedulingPreference
 from lessonstudy.domain.scheduling.runs import SchedulingProposal, SchedulingRun
@@ -41,10 +52,19 @@ __all__ = [
     "CoverRequestChange",
     "CoverSlot",
     "Duty",
+    "FocusTag",
     "IdempotencyKey",
     "IntegrationClient",
     "Lesson",
     "Notification",
+    "Observation",
+    "ObservationNotes",
+    "ObservationPolicy",
+    "ObservationRead",
+    "ObservationReflection",
+    "ObservationShare",
+    "ObservationShareMember",
+    "ObservationTally",
     "ProtectedPeriod",
     "SchedulingPolicy",
     "SchedulingPreference",

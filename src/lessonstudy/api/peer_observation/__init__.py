@@ -1,0 +1,1 @@
+"""Peer observation routes: observations, notes, shares, policy, focus tags and counts."""
