@@ -124,7 +124,7 @@ async def test_a_run_is_queued_then_solved_by_the_worker(
         "lateness",
     ]
     assert all(level["proven"] for level in solved["levels"])
-    assert solved["scores"]["scheduled_priority"] == 3
+    assert solved["totals"]["scheduled_priority"] == 3
     lesson, watch, crowded = solved["items"]
     assert lesson["status"] == "proposed"
     assert lesson["proposal"]["discussion"] == {"date": kit.MONDAY, "period": "AS"}

@@ -251,7 +251,7 @@ class LevelOut(msgspec.Struct, kw_only=True):
     gap: float | None
 
 
-class ScoresOut(msgspec.Struct, kw_only=True):
+class PlanTotalsOut(msgspec.Struct, kw_only=True):
     scheduled_priority: int
     requested_priority: int
     supervisor_cover: int
@@ -289,7 +289,8 @@ class RunOut(RunSummaryOut, kw_only=True):
     gap: float | None
     """Relative gap on the most important level not proven optimal; 0 when optimal."""
     levels: list[LevelOut] | None
-    scores: ScoresOut | None
+    totals: PlanTotalsOut | None
+    """What the plan achieves on each objective level: the priority scheduled, cover used, load."""
     error: str | None
     items: list[RunItemOut]
 
@@ -456,7 +457,7 @@ def run_out(detail: RunDetail) -> RunOut:
         solve_seconds=run.solve_seconds,
         gap=run.gap,
         levels=None if run.levels is None else msgspec.convert(run.levels, list[LevelOut]),
-        scores=None if run.scores is None else msgspec.convert(run.scores, ScoresOut),
+        totals=None if run.scores is None else msgspec.convert(run.scores, PlanTotalsOut),
         error=run.error,
         items=items,
     )
