@@ -15,6 +15,8 @@ from lessonstudy.domain.bookings import Seat
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.notifications import Notification
+from lessonstudy.domain.webhooks import EventType, WebhookEvent
+from lessonstudy.domain.webhooks.subscriptions import create_subscription
 from tests.kit import Client, SchoolKit
 from tests.observation_kit import (
     AFTER,
@@ -411,3 +413,36 @@ async def test_my_observations_by_part_and_status_a_page_at_a_time(
         "/v1/observations", params={"cursor": "nonsense"}, headers=school.auth("T1")
     )
     assert bad.status_code == 422
+
+
+async def test_an_offer_and_its_acceptance_reach_webhook_subscribers_without_the_focus(
+    client: Client,
+    school: SchoolKit,
+    people: dict[str, uuid.UUID],
+    set_clock: SetClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await create_subscription(
+            session,
+            school.school_id,
+            url="https://mis.example/hooks",
+            events=[EventType.OBSERVATION_REQUESTED, EventType.OBSERVATION_ACCEPTED],
+            description=None,
+            active=True,
+        )
+    body = {"observed_id": str(people["T1"]), "date": MONDAY_B, "period": "P1"}
+    offered = (await _post(client, school, "/v1/observations/offers", "T2", body)).json()
+    path = f"/v1/observations/{offered['id']}/accept"
+    accepted = await _post(client, school, path, "T1", {"focus": "Retrieval starter"})
+    assert accepted.status_code == 200, accepted.text
+    async with sessions() as session:
+        events = (
+            await session.scalars(select(WebhookEvent).order_by(WebhookEvent.created_at))
+        ).all()
+    assert [(e.type, e.payload["stage"]) for e in events] == [
+        ("observation.requested", "awaiting_consent"),
+        ("observation.accepted", "agreed"),
+    ]
+    assert all(e.payload["observation_id"] == offered["id"] for e in events)
+    assert all("Retrieval" not in str(e.payload) for e in events)

@@ -20,6 +20,8 @@ from lessonstudy.domain import bookings
 from lessonstudy.domain.bookings import Seat
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest, CoverStatus
+from lessonstudy.domain.webhooks import EventType, WebhookEvent
+from lessonstudy.domain.webhooks.subscriptions import create_subscription
 from lessonstudy.errors import Conflict
 from tests.kit import Client, SchoolKit
 from tests.timetable_kit import load_timetable
@@ -208,3 +210,37 @@ async def test_cancel_releases_everyone_and_cancels_cover(
     async with sessions() as session:
         statuses = (await session.scalars(select(CoverRequest.status))).all()
     assert statuses == ["cancelled"]
+
+
+async def test_booking_and_cancelling_announce_themselves_to_webhooks(
+    sessions: async_sessionmaker[AsyncSession], school: SchoolKit, people: dict[str, uuid.UUID]
+) -> None:
+    async with sessions.begin() as session:
+        await create_subscription(
+            session,
+            school.school_id,
+            url="https://mis.example/hooks",
+            events=[EventType.BOOKING_CREATED, EventType.BOOKING_CANCELLED],
+            description=None,
+            active=True,
+        )
+    purpose_id = uuid.uuid4()
+    async with sessions.begin() as session:
+        await bookings.book(
+            session,
+            school.school_id,
+            purpose="test",
+            purpose_id=purpose_id,
+            seats=[Seat(people["T4"], MONDAY_B, "P1", OBSERVING, cover_by=people["CS1"])],
+        )
+    async with sessions.begin() as session:
+        await bookings.cancel(session, school.school_id, purpose_id=purpose_id)
+    async with sessions() as session:
+        events = (
+            await session.scalars(select(WebhookEvent).order_by(WebhookEvent.created_at))
+        ).all()
+    assert [e.type for e in events] == ["booking.created", "booking.cancelled"]
+    for event in events:
+        assert event.payload["purpose_id"] == str(purpose_id)
+        assert {c["kind"] for c in event.payload["commitments"]} == {"observing", "covering"}
+        assert len(event.payload["cover_request_ids"]) == 1

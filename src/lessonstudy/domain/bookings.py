@@ -36,6 +36,7 @@ from lessonstudy.domain.cover_requests import (
     cancel_cover_requests,
     record_cover_change,
 )
+from lessonstudy.domain.webhooks import EventType, emit
 from lessonstudy.errors import Conflict, RuleBroken
 
 
@@ -124,7 +125,27 @@ async def book(
     # The integration's change feed and webhooks hear of each new request in this transaction.
     for request in booked.cover_requests:
         await record_cover_change(session, request)
+    await emit(
+        session,
+        school_id,
+        EventType.BOOKING_CREATED,
+        {
+            "purpose": purpose,
+            "purpose_id": purpose_id,
+            "commitments": [_described(c) for c in booked.commitments],
+            "cover_request_ids": [r.id for r in booked.cover_requests],
+        },
+    )
     return booked
+
+
+def _described(commitment: Commitment) -> dict[str, Any]:
+    return {
+        "staff_id": commitment.staff_id,
+        "date": commitment.day,
+        "period": commitment.period_code,
+        "kind": commitment.kind,
+    }
 
 
 def _conflict(clashes: Sequence[Clash]) -> Conflict:
@@ -258,13 +279,27 @@ async def cancel(
     session: AsyncSession, school_id: uuid.UUID, *, purpose_id: uuid.UUID
 ) -> list[CoverRequest]:
     """Release everyone booked for a purpose and cancel its open cover requests."""
-    await session.execute(
-        delete(Commitment).where(
-            Commitment.school_id == school_id, Commitment.purpose_id == purpose_id
-        )
+    released = await session.scalars(
+        delete(Commitment)
+        .where(Commitment.school_id == school_id, Commitment.purpose_id == purpose_id)
+        .returning(Commitment)
     )
+    commitments = list(released.all())
     # Recorded for the change feed and the webhooks, like every cover request change.
-    return await cancel_cover_requests(session, school_id, purpose_id)
+    cancelled = await cancel_cover_requests(session, school_id, purpose_id)
+    if commitments:
+        await emit(
+            session,
+            school_id,
+            EventType.BOOKING_CANCELLED,
+            {
+                "purpose": commitments[0].purpose,
+                "purpose_id": purpose_id,
+                "commitments": [_described(c) for c in commitments],
+                "cover_request_ids": [r.id for r in cancelled],
+            },
+        )
+    return cancelled
 
 
 async def booked_for(

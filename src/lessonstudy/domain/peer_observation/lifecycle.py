@@ -33,6 +33,7 @@ from lessonstudy.domain.peer_observation.models import Observation, ObservationO
 from lessonstudy.domain.peer_observation.policy import refuse_beyond_policy, unmet_policy
 from lessonstudy.domain.peer_observation.records import Lesson, find_lesson
 from lessonstudy.domain.staff import Staff, get_staff
+from lessonstudy.domain.webhooks import EventType, emit
 from lessonstudy.errors import Conflict, Forbidden, NotFound, RuleBroken
 
 ABOUT = "observation"
@@ -144,6 +145,7 @@ async def request_observation(
         about_id=observation.id,
         dedupe_key=f"observation-requested:{observation.id}",
     )
+    await _announce(session, observation, EventType.OBSERVATION_REQUESTED)
     return observation
 
 
@@ -188,6 +190,7 @@ async def offer_observation(
         about_id=observation.id,
         dedupe_key=f"observation-offered:{observation.id}",
     )
+    await _announce(session, observation, EventType.OBSERVATION_REQUESTED)
     return observation
 
 
@@ -247,6 +250,7 @@ async def accept_offer(
         about_id=observation.id,
         dedupe_key=f"observation-accepted:{observation.id}",
     )
+    await _announce(session, observation, EventType.OBSERVATION_ACCEPTED)
     return observation
 
 
@@ -339,6 +343,24 @@ async def cancel(
         dedupe_key=f"observation-cancelled:{observation.id}",
     )
     return observation
+
+
+async def _announce(session: AsyncSession, observation: Observation, event: EventType) -> None:
+    """Tell the school's other systems, in this transaction: who, when, never the focus or notes."""
+    await emit(
+        session,
+        observation.school_id,
+        event,
+        {
+            "observation_id": observation.id,
+            "observed_staff_id": observation.observed_staff_id,
+            "observer_staff_id": observation.observer_staff_id,
+            "date": observation.day,
+            "period": observation.period_code,
+            "origin": observation.origin,
+            "stage": observation.stage,
+        },
+    )
 
 
 def _new(
