@@ -20,6 +20,7 @@ from lessonstudy.api.availability import AvailabilityController
 from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
+from lessonstudy.api.lesson_study import CONTROLLERS as LESSON_STUDY_CONTROLLERS
 from lessonstudy.api.me import get_me
 from lessonstudy.api.problems import EXCEPTION_HANDLERS
 from lessonstudy.api.school import SchoolController
@@ -41,6 +42,19 @@ TAGS = [
     Tag(name="Tokens", description="Bearer tokens for staff and integration clients."),
     Tag(name="Timetable", description="Import and export of the school's timetable data."),
     Tag(name="Availability", description="Who is free when, and who could be released."),
+    Tag(
+        name="Study groups",
+        description="Triads with a research focus, a focus class and case pupils.",
+    ),
+    Tag(
+        name="Research lessons",
+        description="Cycles of plan, teach, observe and debrief, and the lesson's booking.",
+    ),
+    Tag(name="Write-ups", description="A group's findings, published to the school."),
+    Tag(
+        name="Lesson study oversight",
+        description="Fidelity, the audit log and policy, for CPD leads: never content.",
+    ),
 ]
 
 
@@ -172,6 +186,7 @@ def create_app(settings: Settings) -> Litestar:
             TokenController,
             AvailabilityController,
             TimetableExportController,
+            *LESSON_STUDY_CONTROLLERS,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.demo_lesson_study import load_lesson_study_demo
 from lessonstudy.demo_timetable import demo_dataset
 from lessonstudy.domain.integration_clients import IntegrationClient, Scope
 from lessonstudy.domain.schools import School
@@ -121,6 +122,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
         await session.flush()
 
     await _load_timetable(session)
+    await load_lesson_study_demo(session, DEMO_SCHOOL_ID, existing, date.today())
 
     await session.execute(
         update(ApiToken)

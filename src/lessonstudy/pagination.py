@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from lessonstudy.errors import RuleBroken
@@ -38,6 +39,24 @@ def cursor_uuid(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise _invalid() from None
+
+
+def cursor_int(value: str) -> int:
+    """A whole number taken from a cursor; a tampered one is refused like any bad cursor."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise _invalid()
+    return int(value)
+
+
+def cursor_datetime(value: str) -> datetime:
+    """A timestamp taken from a cursor; a tampered one is refused like any bad cursor."""
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid() from None
+    if found.tzinfo is None:
+        raise _invalid()
+    return found
 
 
 def decode_cursor(kind: str, cursor: str, length: int) -> list[Any]:

@@ -8,6 +8,7 @@ serve`` runs one inside the API process.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from arq import cron
@@ -16,6 +17,7 @@ from arq.worker import Worker, async_check_health
 
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
+from lessonstudy.domain.lesson_study import retention
 from lessonstudy.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,14 @@ async def flush_token_usage(ctx: dict[str, Any]) -> int:
     if updated:
         log.info("recorded last use of %d token(s)", updated)
     return updated
+
+
+async def erase_expired_pupil_data(ctx: dict[str, Any]) -> int:
+    """Erase the pupil data of study groups past their retention date (daily)."""
+    erased = await retention.erase_due(ctx["sessions"], datetime.now(UTC))
+    if erased:
+        log.info("erased the pupil data of %d study group(s) past their retention date", erased)
+    return erased
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -55,8 +65,12 @@ async def check_health(settings: Settings) -> int:
 
 def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
     return Worker(
-        functions=[flush_token_usage],
-        cron_jobs=[cron(flush_token_usage, second={0}, unique=True, timeout=50)],
+        functions=[flush_token_usage, erase_expired_pupil_data],
+        cron_jobs=[
+            cron(flush_token_usage, second={0}, unique=True, timeout=50),
+            # Daily, outside school hours; each school's dates are read in its own time zone.
+            cron(erase_expired_pupil_data, hour={2}, minute={30}, unique=True, timeout=600),
+        ],
         redis_settings=redis_settings(settings),
         queue_name=settings.worker_queue,
         on_startup=_startup,
