@@ -55,7 +55,12 @@ async def test_demo_has_cover_requests_in_every_state_and_a_calendar_feed(
     async with sessions.begin() as session:
         tokens = await load_demo(session)  # loading again books nothing twice
     headers = {"Authorization": f"Bearer {tokens.integration}"}
-    listed = await client.get("/v1/cover-requests", headers=headers)
+    teacher = {"Authorization": f"Bearer {tokens.teacher}"}
+    hannah = (await client.get("/v1/me", headers=teacher)).json()["staff"]["id"]
+    # Hannah's own releases show every state; the other demo features release others too.
+    listed = await client.get(
+        "/v1/cover-requests", params={"released_staff_id": hannah}, headers=headers
+    )
     assert listed.status_code == 200
     assert sorted(r["status"] for r in listed.json()["items"]) == [
         "cancelled",
@@ -72,7 +77,6 @@ async def test_demo_has_cover_requests_in_every_state_and_a_calendar_feed(
     if min(dates) > date.today():  # out of term (late July) they fall before the feed's window
         assert calendar.text.count("SUMMARY:Observing the research lesson") == 3
         assert calendar.text.count("STATUS:CANCELLED") == 0  # cancelled before it was ever read
-    teacher = {"Authorization": f"Bearer {tokens.teacher}"}
     told = await client.get("/v1/me/notifications", headers=teacher)
     assert "cover_declined" in {n["kind"] for n in told.json()["items"]}
 
@@ -141,3 +145,36 @@ async def test_demo_has_peer_observations_for_the_demo_teacher(
     by_name = {p["name"]: (p["given"], p["received"]) for p in counts.json()["items"]}
     assert by_name["Hannah Lewis"] == (0, 1)
     assert by_name["Daniel Price"] == (1, 0)
+
+
+async def test_demo_has_a_study_group_mid_way_through_its_cycles(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await load_demo(session)
+    async with sessions.begin() as session:
+        tokens = await load_demo(session)
+    async with sessions() as session:
+        groups = await session.scalar(text("SELECT count(*) FROM study_group"))
+    assert groups == 1  # loading again adds nothing
+
+    teacher = {"Authorization": f"Bearer {tokens.teacher}"}
+    [group] = (await client.get("/v1/study-groups", headers=teacher)).json()["items"]
+    assert [c["stage"] for c in group["cycles"]] == ["closed", "plan"]
+    assert group["write_up_published_at"] is not None
+    closed, planned = [
+        (await client.get(f"/v1/cycles/{c['id']}", headers=teacher)).json() for c in group["cycles"]
+    ]
+    assert closed["debrief"]["still_needed"] == []
+    assert all(sheet["submitted_at"] for sheet in closed["observations"])
+    assert planned["plan"]["missing_predictions"] == []
+    assert planned["plan"]["carried_changes"][0]["response"]
+    assert planned["booking"]["gaps"] == []  # booked: ready to teach
+
+    # The admin oversees it, and reads the published write-up like everyone else.
+    admin = {"Authorization": f"Bearer {tokens.admin}"}
+    fidelity = (await client.get("/v1/fidelity", headers=admin)).json()["items"]
+    assert fidelity[0]["cycles_closed"] == 1
+    write_up = await client.get(f"/v1/study-groups/{group['id']}/write-up.md", headers=admin)
+    assert write_up.status_code == 200
+    assert (await client.get(f"/v1/cycles/{closed['id']}", headers=admin)).status_code == 404

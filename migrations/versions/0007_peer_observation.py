@@ -1,7 +1,7 @@
 """peer observation: observations, notes, reflections, shares, read log, policy, focus tags
 
 Revision ID: 0007_peer_observation
-Revises: 0005_delivery
+Revises: 0006_lesson_study
 Create Date: 2026-11-22 23:29:11.690429
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007_peer_observation"
-down_revision: str | None = "0005_delivery"
+down_revision: str | None = "0006_lesson_study"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from lessonstudy.api.cover_requests import CoverRequestController
 from lessonstudy.api.deps import provide_principal, provide_session
 from lessonstudy.api.health import live, ready
 from lessonstudy.api.integration_clients import IntegrationClientController
+from lessonstudy.api.lesson_study import CONTROLLERS as LESSON_STUDY_CONTROLLERS
 from lessonstudy.api.me import get_me
 from lessonstudy.api.notifications import NotificationController
 from lessonstudy.api.peer_observation.notes import ObservationNotesController
@@ -75,6 +76,19 @@ TAGS = [
         name="Peer observation policy",
         description="Caps, notice, the judgement guard, focus tags, and participation counts "
         "(never notes) for CPD leads and admins.",
+    ),
+    Tag(
+        name="Study groups",
+        description="Triads with a research focus, a focus class and case pupils.",
+    ),
+    Tag(
+        name="Research lessons",
+        description="Cycles of plan, teach, observe and debrief, and the lesson's booking.",
+    ),
+    Tag(name="Write-ups", description="A group's findings, published to the school."),
+    Tag(
+        name="Lesson study oversight",
+        description="Fidelity, the audit log and policy, for CPD leads: never content.",
     ),
 ]
 
@@ -227,6 +241,7 @@ def create_app(settings: Settings) -> Litestar:
             ObservationPolicyController,
             FocusTagController,
             ObservationCountsController,
+            *LESSON_STUDY_CONTROLLERS,
             # Imports carry a whole school's data: a larger body limit than the rest.
             Router(
                 path="/v1/timetable",

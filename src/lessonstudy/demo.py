@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.demo_lesson_study import load_lesson_study_demo
 from lessonstudy.demo_observations import load_demo_observations
 from lessonstudy.demo_timetable import TEACHING, demo_dataset
 from lessonstudy.domain import bookings, calendar_feeds, cover_requests
@@ -268,6 +269,7 @@ async def load_demo(session: AsyncSession) -> DemoTokens:
     await _load_cover(session, existing[DEMO_TEACHER_EXTERNAL_ID].id)
     await _load_scheduling_run(session, existing)
     await load_demo_observations(session, DEMO_SCHOOL_ID, existing, datetime.now(UTC))
+    await load_lesson_study_demo(session, DEMO_SCHOOL_ID, existing, date.today())
 
     await session.execute(
         update(ApiToken)

@@ -49,6 +49,13 @@ def cursor_date(value: str) -> date:
         raise _invalid() from None
 
 
+def cursor_int(value: str) -> int:
+    """A whole number taken from a cursor; a tampered one is refused like any bad cursor."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise _invalid()
+    return int(value)
+
+
 def cursor_datetime(value: str) -> datetime:
     """A timestamp taken from a cursor; a tampered one is refused like any bad cursor."""
     try:

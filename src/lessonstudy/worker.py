@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
 from lessonstudy.domain import calendar_feeds, cover_requests, idempotency, reminders
+from lessonstudy.domain.lesson_study import retention
 from lessonstudy.domain.peer_observation import clock as observation_clock
 from lessonstudy.domain.peer_observation.reflection import send_follow_up_reminders
 from lessonstudy.domain.scheduling.runs import queued_runs, take_back_stuck_runs
@@ -141,6 +142,14 @@ async def observation_follow_ups(ctx: dict[str, Any]) -> int:
     if sent:
         log.info("sent %d observation follow-up reminder(s)", sent)
     return sent
+
+
+async def erase_expired_pupil_data(ctx: dict[str, Any]) -> int:
+    """Erase the pupil data of study groups past their retention date (daily)."""
+    erased = await retention.erase_due(ctx["sessions"], datetime.now(UTC))
+    if erased:
+        log.info("erased the pupil data of %d study group(s) past their retention date", erased)
+    return erased
 
 
 def solve_job_timeout(settings: Settings) -> float:
@@ -262,6 +271,7 @@ def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
             sweep,
             send_reminders,
             observation_follow_ups,
+            erase_expired_pupil_data,
             sweep_scheduling_runs,
         ],
         cron_jobs=[
@@ -269,6 +279,8 @@ def create_worker(settings: Settings, *, handle_signals: bool = True) -> Worker:
             cron(sweep, second={30}, unique=True, timeout=120),
             cron(send_reminders, minute={5}, second={15}, unique=True, timeout=600),
             cron(observation_follow_ups, minute={5}, second={30}, unique=True, timeout=300),
+            # Daily, outside school hours; each school's dates are read in its own time zone.
+            cron(erase_expired_pupil_data, hour={2}, minute={30}, unique=True, timeout=600),
             # On this worker, not the solver's: it must run while a solve is under way.
             cron(sweep_scheduling_runs, second={15, 45}, unique=True, timeout=25),
         ],
