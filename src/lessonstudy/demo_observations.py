@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lessonstudy.domain import availability
 from lessonstudy.domain.peer_observation import booking, focus_tags, lifecycle, notes, shares
 from lessonstudy.domain.peer_observation import reflection as reflections
-from lessonstudy.domain.peer_observation.clock import local_today, school_moment
 from lessonstudy.domain.peer_observation.models import FocusTag, Observation
+from lessonstudy.domain.school_time import school_instant, school_today
 from lessonstudy.domain.staff import Staff
 
 OBSERVED, PAST_OBSERVER, FUTURE_OBSERVER = "NA-003", "NA-004", "NA-009"
@@ -50,7 +50,7 @@ async def load_demo_observations(
     for name, description in TAGS:
         if name not in existing:
             await focus_tags.create_tag(session, school_id, name=name, description=description)
-    today = local_today(now, TIME_ZONE)
+    today = school_today(TIME_ZONE, now)
     past = await _lesson_with_free_observer(
         session, school_id, observed.id, staff[PAST_OBSERVER].id, today, -1, now
     )
@@ -99,7 +99,7 @@ async def _lesson_with_free_observer(
     entries = await availability.staff_timetable(session, school_id, observed_id, first, last)
     lessons = [e for e in entries if e.activity == "lesson"]
     for entry in sorted(lessons, key=lambda e: (e.day, e.starts_at), reverse=step < 0):
-        begins = school_moment(entry.day, entry.starts_at, TIME_ZONE)
+        begins = school_instant(TIME_ZONE, entry.day, entry.starts_at)
         if (step < 0) != (begins < now):
             continue
         slot = await availability.slot_availability(session, school_id, entry.day, entry.period)

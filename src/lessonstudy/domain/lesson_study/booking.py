@@ -24,9 +24,9 @@ from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest, CoverStatus
 from lessonstudy.domain.lesson_study import audit
 from lessonstudy.domain.lesson_study.access import Viewer, cycle_viewer
-from lessonstudy.domain.lesson_study.clock import school_instant
 from lessonstudy.domain.lesson_study.stages import Stage
 from lessonstudy.domain.lesson_study.tables import ResearchCycle
+from lessonstudy.domain.school_time import school_instant
 from lessonstudy.domain.tokens import Principal
 from lessonstudy.errors import Conflict, RuleBroken
 

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.lesson_study import plans, policy, protocol
 from lessonstudy.domain.lesson_study.access import Viewer, cycle_viewer
-from lessonstudy.domain.lesson_study.clock import school_today
 from lessonstudy.domain.lesson_study.protocol import Said, Step
 from lessonstudy.domain.lesson_study.pupils import pupils_of
 from lessonstudy.domain.lesson_study.stages import Stage
 from lessonstudy.domain.lesson_study.tables import CasePupil, DebriefEntry, ResearchCycle
+from lessonstudy.domain.school_time import school_today
 from lessonstudy.domain.tokens import Principal
 from lessonstudy.errors import Conflict, Forbidden, RuleBroken
 

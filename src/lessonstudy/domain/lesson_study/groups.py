@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.domain.lesson_study import audit
 from lessonstudy.domain.lesson_study.access import OVERSEERS, group_viewer
-from lessonstudy.domain.lesson_study.clock import school_today
 from lessonstudy.domain.lesson_study.outlines import GroupSummary, summaries
 from lessonstudy.domain.lesson_study.pupils import DEFAULT_CODES, check_pupils
 from lessonstudy.domain.lesson_study.stages import IN_PROGRESS, Stage
@@ -30,6 +29,7 @@ from lessonstudy.domain.lesson_study.tables import (
     StudyGroup,
     StudyGroupMember,
 )
+from lessonstudy.domain.school_time import school_today
 from lessonstudy.domain.schools import get_school
 from lessonstudy.domain.staff import Role, Staff
 from lessonstudy.domain.tokens import Principal

@@ -16,8 +16,8 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.domain import school_time
 from lessonstudy.domain.commitments import Commitment
-from lessonstudy.domain.peer_observation.clock import local_today, school_moment
 from lessonstudy.domain.peer_observation.models import (
     Observation,
     ObservationShare,
@@ -123,7 +123,7 @@ async def reader(
 
 async def school_today(session: AsyncSession, school_id: uuid.UUID, now: datetime) -> date:
     school = await get_school(session, school_id)
-    return local_today(now, school.time_zone)
+    return school_time.school_today(school.time_zone, now)
 
 
 async def has_begun(
@@ -131,7 +131,7 @@ async def has_begun(
 ) -> bool:
     """Whether a lesson has started, in the school's time zone."""
     school = await get_school(session, school_id)
-    return now >= school_moment(day, starts_at, school.time_zone)
+    return now >= school_time.school_instant(school.time_zone, day, starts_at)
 
 
 async def lesson_begun(session: AsyncSession, observation: Observation, now: datetime) -> bool:

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.domain import availability
-from lessonstudy.domain.peer_observation.clock import academic_year
 from lessonstudy.domain.peer_observation.models import Observation, Stage
+from lessonstudy.domain.school_time import academic_year
 from lessonstudy.domain.staff import Role
 from lessonstudy.errors import RuleBroken
 

@@ -20,13 +20,13 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.domain.peer_observation import judgement
-from lessonstudy.domain.peer_observation.clock import academic_year
 from lessonstudy.domain.peer_observation.models import (
     GuardMode,
     Observation,
     ObservationPolicy,
     Stage,
 )
+from lessonstudy.domain.school_time import academic_year
 from lessonstudy.errors import RuleBroken
 
 

@@ -17,6 +17,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lessonstudy.domain import school_time
 from lessonstudy.domain.notifications import notify
 from lessonstudy.domain.peer_observation.access import (
     SharedPart,
@@ -24,7 +25,6 @@ from lessonstudy.domain.peer_observation.access import (
     reader,
     school_today,
 )
-from lessonstudy.domain.peer_observation.clock import local_today
 from lessonstudy.domain.peer_observation.lifecycle import ABOUT
 from lessonstudy.domain.peer_observation.models import (
     Observation,
@@ -119,7 +119,7 @@ async def send_follow_up_reminders(session: AsyncSession, now: datetime) -> int:
     )
     sent = 0
     for row, observation, time_zone in due:
-        if row.follow_up_on > local_today(now, time_zone):
+        if row.follow_up_on > school_time.school_today(time_zone, now):
             continue
         action = row.follow_up_action or "look back at your reflection"
         if await notify(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lessonstudy.domain import school_time
 from lessonstudy.scheduler import Slot
 
 CycleDay = tuple[uuid.UUID, int, int]  # timetable version, week, weekday
@@ -43,7 +44,7 @@ def week_label(day: dt.date) -> str:
 
 def academic_year(day: dt.date) -> dt.date:
     """The 1 September that starts the academic year `day` falls in."""
-    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+    return school_time.academic_year(day)[0]
 
 
 def by_staff(rows: Sequence[Any]) -> dict[uuid.UUID, dict[Period, str]]:
