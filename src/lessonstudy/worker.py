@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lessonstudy import token_usage
 from lessonstudy.db import create_engine, create_session_factory
 from lessonstudy.domain import calendar_feeds, cover_requests, idempotency, reminders
-from lessonstudy.domain.lesson_study import retention
+from lessonstudy.domain.lesson_study import plan_reminder, retention
 from lessonstudy.domain.peer_observation import clock as observation_clock
 from lessonstudy.domain.peer_observation.reflection import send_follow_up_reminders
 from lessonstudy.domain.scheduling.runs import queued_runs, take_back_stuck_runs
@@ -100,7 +100,10 @@ SWEEPS: tuple[Sweep, ...] = (
 )
 
 # Reminders the hourly job sends (see domain/reminders.py for what each must promise).
-REMINDERS: tuple[Reminder, ...] = (reminders.day_before_reminders,)
+REMINDERS: tuple[Reminder, ...] = (
+    reminders.day_before_reminders,
+    plan_reminder.send_plan_to_knowledgeable_others,
+)
 
 
 async def sweep(ctx: dict[str, Any]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.api.deps import Caller, Session
 from lessonstudy.api.problems import COMMON, problem_responses
@@ -26,10 +28,9 @@ from lessonstudy.api.scheduling_schemas import (
     RunPage,
     SuggestionsIn,
     SuggestionsOut,
-    explanation_out,
     policy_out,
     run_out,
-    suggestion_out,
+    suggestions_out,
     summary_out,
     to_request,
 )
@@ -37,8 +38,10 @@ from lessonstudy.api.schemas import DEFAULT_LIMIT, Cursor, Limit
 from lessonstudy.auth import requires_role, staff_only
 from lessonstudy.domain.scheduling import access, policy, preferences, runs
 from lessonstudy.domain.scheduling.accept import Accepted, accept
+from lessonstudy.domain.scheduling.requests import SchedulingRequest
 from lessonstudy.domain.scheduling.suggestions import suggest_slots
 from lessonstudy.domain.staff import Role
+from lessonstudy.domain.tokens import Principal
 from lessonstudy.settings import Settings
 from lessonstudy.worker import enqueue_solve
 
@@ -117,6 +120,24 @@ async def _enqueue(request: Request[Any, Any, Any], run_id: uuid.UUID, attempt: 
     await enqueue_solve(redis, settings, run_id, attempt)
 
 
+async def queue_run(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    requests: Sequence[SchedulingRequest],
+) -> Response[RunOut]:
+    """Store the run and answer 202; the solver job is enqueued once the response is sent."""
+    run = await runs.create_run(
+        session, principal.school_id, requests, created_by=principal.staff_id
+    )
+    detail = runs.RunDetail(run, tuple(requests), ())
+    return Response(
+        run_out(detail),
+        status_code=HTTP_202_ACCEPTED,
+        background=BackgroundTask(_enqueue, request, run.id, run.attempt),
+    )
+
+
 class SchedulingController(Controller):
     path = "/v1/scheduling"
     tags = ["Scheduling"]
@@ -142,10 +163,7 @@ class SchedulingController(Controller):
         asked = to_request(data.request)
         access.check_may_schedule(principal, [asked])
         found = await suggest_slots(session, principal.school_id, asked, limit=data.limit)
-        return SuggestionsOut(
-            items=[suggestion_out(option) for option in found.options],
-            explanation=None if found.account is None else explanation_out(found.account),
-        )
+        return suggestions_out(found)
 
     @post(
         "/runs",
@@ -166,15 +184,7 @@ class SchedulingController(Controller):
         data = await strictly(request, RunIn)
         requests = [to_request(body) for body in data.requests]
         access.check_may_schedule(principal, requests)
-        run = await runs.create_run(
-            session, principal.school_id, requests, created_by=principal.staff_id
-        )
-        detail = runs.RunDetail(run, tuple(requests), ())
-        return Response(
-            run_out(detail),
-            status_code=HTTP_202_ACCEPTED,
-            background=BackgroundTask(_enqueue, request, run.id, run.attempt),
-        )
+        return await queue_run(request, session, principal, requests)
 
     @get(
         "/runs",

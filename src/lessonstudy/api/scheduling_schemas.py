@@ -20,6 +20,7 @@ from lessonstudy.domain.scheduling.requests import (
     SchedulingRequest,
 )
 from lessonstudy.domain.scheduling.runs import MAX_REQUESTS, RunDetail, SchedulingRun
+from lessonstudy.domain.scheduling.suggestions import Suggestions
 from lessonstudy.integrations.dataset import PeriodCode
 from lessonstudy.scheduler import ExplanationKind, ObjectiveLevel, SolveStatus
 
@@ -102,6 +103,27 @@ class SuggestionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class RunIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     requests: Annotated[list[RequestIn], msgspec.Meta(min_length=1, max_length=MAX_REQUESTS)]
+
+
+SuggestionLimit = Annotated[int, msgspec.Meta(ge=1, le=20)]
+
+
+class CycleRunIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The cycle names the people, the class and what it is for; the caller the rest."""
+
+    window: Window | None = None
+    """Default: from tomorrow for three weeks. Either way it starts no earlier than the
+    policy's days after the group's previous research lesson."""
+    needs_discussion: bool = True
+    """Also book the post-lesson discussion for the group."""
+
+
+class CycleSuggestionsIn(CycleRunIn, kw_only=True, forbid_unknown_fields=True):
+    limit: SuggestionLimit = 5
+
+
+class ObservationSuggestionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    limit: SuggestionLimit = 5
 
 
 def _refs(slots: list[SlotRef]) -> tuple[PeriodRef, ...]:
@@ -392,6 +414,13 @@ def suggestion_out(option: outcome.Option) -> SuggestionOut:
         cover_cost=option.cover_cost,
         peak_load=option.peak_load,
         preferred=option.preferred,
+    )
+
+
+def suggestions_out(found: Suggestions) -> SuggestionsOut:
+    return SuggestionsOut(
+        items=[suggestion_out(option) for option in found.options],
+        explanation=None if found.account is None else explanation_out(found.account),
     )
 
 

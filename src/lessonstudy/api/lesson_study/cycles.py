@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody, PathParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 from msgspec import UNSET
 
 from lessonstudy.api.deps import Caller, Session
@@ -24,12 +29,31 @@ from lessonstudy.api.lesson_study.cycle_schemas import (
 )
 from lessonstudy.api.lesson_study.groups import GroupId
 from lessonstudy.api.problems import COMMON, problem_responses
+from lessonstudy.api.scheduling import queue_run
+from lessonstudy.api.scheduling_schemas import (
+    CycleRunIn,
+    CycleSuggestionsIn,
+    RunOut,
+    SuggestionsOut,
+    Window,
+    suggestions_out,
+)
 from lessonstudy.auth import staff_only
 from lessonstudy.domain.lesson_study import booking, cycles, reading, transitions
 from lessonstudy.domain.lesson_study.booking import BookingRequest, DiscussionRequest
 from lessonstudy.domain.lesson_study.cycles import CycleSettings
+from lessonstudy.domain.scheduling.records import CycleAsk, cycle_request
+from lessonstudy.domain.scheduling.suggestions import suggest_slots
 
 CycleId = Annotated[uuid.UUID, PathParameter(description="The research-lesson cycle's id.")]
+
+
+def _ask(window: Window | None, needs_discussion: bool) -> CycleAsk:
+    return CycleAsk(
+        first_day=None if window is None else window.first,
+        last_day=None if window is None else window.last,
+        needs_discussion=needs_discussion,
+    )
 
 
 class StartCycleController(Controller):
@@ -167,3 +191,63 @@ class CycleController(Controller):
     )
     async def cancel(self, session: Session, principal: Caller, cycle_id: CycleId) -> None:
         await booking.cancel(session, principal, cycle_id)
+
+    @post(
+        "/{cycle_id:uuid}/suggestions",
+        operation_id="suggestCycleSlots",
+        summary="Ranked slots for the cycle's research lesson, with their cover",
+        description=(
+            "For the group's members. The teacher, class and observers come from the cycle; "
+            "the window defaults to three weeks from tomorrow and starts no earlier than the "
+            "scheduling policy's days after the group's previous research lesson. Book one by "
+            "hand (`PUT /v1/cycles/{id}/booking`) or ask for a run."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(*COMMON, 404, 409, 422),
+    )
+    async def suggestions(
+        self,
+        session: Session,
+        principal: Caller,
+        cycle_id: CycleId,
+        data: JSONBody[CycleSuggestionsIn],
+    ) -> SuggestionsOut:
+        asked = await cycle_request(
+            session,
+            principal,
+            cycle_id,
+            _ask(data.window, data.needs_discussion),
+            datetime.now(UTC),
+        )
+        found = await suggest_slots(session, principal.school_id, asked, limit=data.limit)
+        return suggestions_out(found)
+
+    @post(
+        "/{cycle_id:uuid}/scheduling-runs",
+        operation_id="scheduleCycle",
+        summary="Queue a scheduling run for the cycle's research lesson",
+        description=(
+            "For the group's members; the request is built as for suggestions. Answers 202 with "
+            "the queued run: accept its proposal with "
+            "`POST /v1/scheduling/runs/{run_id}/proposals/{request_id}/accept`, and the lesson "
+            "is booked for the cycle, ready for plan -> teach."
+        ),
+        status_code=HTTP_202_ACCEPTED,
+        responses=problem_responses(*COMMON, 404, 409, 422),
+    )
+    async def schedule(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        cycle_id: CycleId,
+        data: JSONBody[CycleRunIn],
+    ) -> Response[RunOut]:
+        asked = await cycle_request(
+            session,
+            principal,
+            cycle_id,
+            _ask(data.window, data.needs_discussion),
+            datetime.now(UTC),
+        )
+        return await queue_run(request, session, principal, [asked])

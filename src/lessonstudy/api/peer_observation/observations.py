@@ -29,6 +29,11 @@ from lessonstudy.api.peer_observation.schemas import (
     ObservationRequestIn,
 )
 from lessonstudy.api.problems import COMMON, problem_responses
+from lessonstudy.api.scheduling_schemas import (
+    ObservationSuggestionsIn,
+    SuggestionsOut,
+    suggestions_out,
+)
 from lessonstudy.api.schemas import DEFAULT_LIMIT, Cursor, Limit, from_domain
 from lessonstudy.auth import staff_only
 from lessonstudy.domain.commitments import CommitmentKind
@@ -43,6 +48,8 @@ from lessonstudy.domain.peer_observation import (
 from lessonstudy.domain.peer_observation.access import ObservationSide
 from lessonstudy.domain.peer_observation.models import ObservationOrigin
 from lessonstudy.domain.peer_observation.records import ObservationStatus
+from lessonstudy.domain.scheduling.records import observation_request
+from lessonstudy.domain.scheduling.suggestions import suggest_slots
 
 
 def observation_out(found: records.ObservationView) -> ObservationOut:
@@ -337,3 +344,28 @@ class ObservationController(Controller):
             now=clock.now(),
         )
         return booking_out(observation_id, found)
+
+    @post(
+        "/{observation_id:uuid}/suggestions",
+        operation_id="suggestObservationSlot",
+        summary="How the agreed observation's lesson could be booked, with its cover",
+        description=(
+            "For either of its two people, while it is agreed and not booked: the observed "
+            "lesson priced by the scheduler (who would cover the observer), or why it cannot "
+            "be booked."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(*COMMON, 404, 409, 422),
+    )
+    async def suggestions(
+        self,
+        session: Session,
+        principal: Caller,
+        observation_id: ObservationId,
+        data: JSONBody[ObservationSuggestionsIn],
+    ) -> SuggestionsOut:
+        asked = await observation_request(
+            session, principal.school_id, observation_id, me(principal), clock.now()
+        )
+        found = await suggest_slots(session, principal.school_id, asked, limit=data.limit)
+        return suggestions_out(found)

@@ -5,7 +5,8 @@ commitments and cover requests, and the proposals marked accepted. Each
 proposal is booked through `bookings.book`, which re-checks every seat and
 whose commitment rows the database keeps unique per person and period, so two
 accepts racing for the same person leave one winner. When anything changed
-since the solve, nothing is booked and the 409 lists every clash, by request.
+since the solve, nothing is booked and the 409 lists every clash, by request;
+that includes a cycle or observation booked some other way since the run.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lessonstudy.domain.bookings import Seat, book
+from lessonstudy.domain.bookings import Seat, book, booked_for
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest
 from lessonstudy.domain.scheduling.access import check_may_see, organises
 from lessonstudy.domain.scheduling.outcome import Proposal, proposal_from_json
 from lessonstudy.domain.scheduling.preferences import opted_in
-from lessonstudy.domain.scheduling.requests import from_json, participants, purpose_of
+from lessonstudy.domain.scheduling.requests import (
+    SCHEDULING_REQUEST,
+    RequestFor,
+    from_json,
+    participants,
+    purpose_of,
+)
 from lessonstudy.domain.scheduling.runs import (
     ProposalStatus,
     RunStatus,
@@ -119,6 +126,10 @@ async def accept(
         assert row.proposal is not None
         proposal = proposal_from_json(row.proposal)
         purpose, purpose_id = purpose_of(requests[str(row.request_id)])
+        already = await _booked_already(session, principal.school_id, purpose, purpose_id)
+        if already is not None:
+            clashes.append({**_clash(proposal, already), "request_id": str(row.request_id)})
+            continue
         try:
             booked = await book(
                 session,
@@ -148,6 +159,29 @@ async def accept(
         )
     await session.flush()
     return accepted
+
+
+async def _booked_already(
+    session: AsyncSession, school_id: uuid.UUID, purpose: str, purpose_id: uuid.UUID
+) -> str | None:
+    """Why a record's proposal may not be booked: the record was booked meanwhile.
+
+    A cycle or observation booked by hand (or by another run) after the run was
+    created holds its own booking; booking it twice would leave two lessons.
+    """
+    if purpose == SCHEDULING_REQUEST or not await booked_for(session, school_id, purpose_id):
+        return None
+    what = "research lesson" if purpose == RequestFor.RESEARCH_LESSON else purpose
+    return f"the {what} was booked since the run was created; cancel that booking first"
+
+
+def _clash(proposal: Proposal, reason: str) -> dict[str, str]:
+    return {
+        "staff_id": str(proposal.teacher_id),
+        "date": proposal.day.isoformat(),
+        "period": proposal.period,
+        "reason": reason,
+    }
 
 
 def _check_open(row: SchedulingProposal) -> None:
