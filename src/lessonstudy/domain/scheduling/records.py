@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.domain.lesson_study import booking as cycle_booking
 from lessonstudy.domain.lesson_study.access import cycle_viewer
-from lessonstudy.domain.lesson_study.clock import school_today
 from lessonstudy.domain.lesson_study.stages import Stage
 from lessonstudy.domain.lesson_study.tables import ResearchCycle
 from lessonstudy.domain.peer_observation.access import is_booked, lesson_begun, participant
@@ -33,6 +32,7 @@ from lessonstudy.domain.scheduling.requests import (
     RequestFor,
     ResearchLessonRequest,
 )
+from lessonstudy.domain.school_time import school_today
 from lessonstudy.domain.tokens import Principal
 from lessonstudy.errors import Conflict, RuleBroken
 
