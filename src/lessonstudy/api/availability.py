@@ -136,7 +136,7 @@ class AvailabilityController(Controller):
         self, session: Session, principal: Caller, staff_id: StaffId, start: From, end: To
     ) -> TimetableEntryList:
         rows = await availability.staff_timetable(
-            session, principal.school_id, staff_id, start, end
+            session, principal.school_id, staff_id, start, end, own=principal.staff_id == staff_id
         )
         return TimetableEntryList(
             staff_id=staff_id, items=from_domain(rows, list[TimetableEntryOut])

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lessonstudy.db import driver_connection
+from lessonstudy.domain.commitments import CommitmentKind
 from lessonstudy.domain.cover import DEFAULT_COVER_POLICY
 from lessonstudy.domain.staff import Role, get_staff
 from lessonstudy.errors import NotFound, RuleBroken
@@ -332,13 +333,25 @@ class TimetableEntry:
 
 
 async def staff_timetable(
-    session: AsyncSession, school_id: uuid.UUID, staff_id: uuid.UUID, start: date, end: date
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    start: date,
+    end: date,
+    *,
+    own: bool = True,
 ) -> list[TimetableEntry]:
     """What a person does in every period of every school day in the range.
 
     One activity per period, in this order of precedence: not working, absent
     (no reason given: absences are private), a commitment, a lesson, a duty or
     meeting, protected time, free (or a break, outside teaching periods).
+
+    ``own``: the person is reading their own timetable. Only they see what a
+    commitment is for ("teaching: observation"); anyone else sees that they
+    observe, discuss or cover then, and a lesson they teach for an observation
+    or a research lesson as the plain lesson, since who is being observed is
+    private to the observation's two people and the study group.
     """
     check_range(start, end)
     await get_staff(session, school_id, staff_id)
@@ -353,8 +366,10 @@ async def staff_timetable(
             activity = "not_working"
         elif r.absence_kind is not None:
             activity = "absent"
-        elif r.commitment_kind is not None:
+        elif r.commitment_kind is not None and own:
             activity, detail = "committed", f"{r.commitment_kind}: {r.purpose}"
+        elif r.commitment_kind is not None and r.commitment_kind != CommitmentKind.TEACHING:
+            activity, detail = "committed", r.commitment_kind
         elif r.class_code is not None:
             activity = "lesson"
         elif r.duty_kind is not None:

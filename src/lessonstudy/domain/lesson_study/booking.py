@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,13 @@ _LESSON_SQL = """
     LEFT JOIN lesson l ON l.id = t.lesson_id
     WHERE d.school_id = :school_id AND d.day = :day
 """
+# The same, for a driver connection: $1 school, $2 staff, $3 day, $4 period.
+LESSON_SQL_POSITIONAL = (
+    _LESSON_SQL.replace(":school_id", "$1")
+    .replace(":staff_id", "$2")
+    .replace(":day", "$3")
+    .replace(":period", "$4")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +107,14 @@ async def _lesson_at(
             {"school_id": school_id, "staff_id": staff_id, "day": slot.day, "period": slot.period},
         )
     ).all()
+    return lesson_at_rows(rows)
+
+
+def lesson_at_rows(rows: Sequence[Any]) -> tuple[list[str], time | None, time | None]:
+    """The classes and the period's times from the rows of the lesson statement."""
     if not rows:
         return [], None, None
-    return [r.class_code for r in rows if r.class_code], rows[0].starts_at, rows[0].ends_at
+    return [r[2] for r in rows if r[2]], rows[0][0], rows[0][1]
 
 
 async def assess(session: AsyncSession, viewer: Viewer, cycle: ResearchCycle) -> BookingView:
@@ -119,6 +132,28 @@ async def assess(session: AsyncSession, viewer: Viewer, cycle: ResearchCycle) ->
             )
         ).all()
     )
+    lesson = lesson_slot(commitments)
+    timetable = None
+    if cycle.teacher_id is not None and lesson is not None:
+        timetable = await _lesson_at(session, school_id, cycle.teacher_id, lesson)
+    return judge(viewer, cycle, commitments, covers, timetable)
+
+
+def lesson_slot(commitments: Sequence[Commitment]) -> Slot | None:
+    """The one period the lesson's people are booked into, if they agree on one."""
+    found = _slots(commitments, (CommitmentKind.TEACHING, CommitmentKind.OBSERVING))
+    return found[0] if len(found) == 1 else None
+
+
+def judge(
+    viewer: Viewer,
+    cycle: ResearchCycle,
+    commitments: Sequence[Commitment],
+    covers: list[CoverRequest],
+    timetable: tuple[list[str], time | None, time | None] | None,
+) -> BookingView:
+    """The booking and its gaps, from what was read: ``timetable`` is the teacher's classes
+    and the period's times at the lesson (read only when there is one lesson slot)."""
     people = [BookedPerson(c.staff_id, c.kind, c.day, c.period_code) for c in commitments]
     lesson_slots = _slots(commitments, (CommitmentKind.TEACHING, CommitmentKind.OBSERVING))
     discussion_slots = _slots(commitments, (CommitmentKind.DISCUSSING,))
@@ -133,8 +168,8 @@ async def assess(session: AsyncSession, viewer: Viewer, cycle: ResearchCycle) ->
             )
         elif len(lesson_slots) != 1:
             gaps.append("the lesson's people are booked at different times; book it again")
-        if lesson is not None:
-            classes, _, ends = await _lesson_at(session, school_id, cycle.teacher_id, lesson)
+        if lesson is not None and timetable is not None:
+            classes, _, ends = timetable
             ends_at = school_instant(viewer.time_zone, lesson.day, ends) if ends else None
             gaps += _people_gaps(viewer, cycle, commitments, lesson)
             if cycle.class_code not in classes:

@@ -11,7 +11,7 @@ notes kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,29 +91,47 @@ async def sheets(
 ) -> list[SheetView]:
     """Every observer's sheet (an empty one for observers who have not started)."""
     found = pupils_known if pupils_known is not None else await pupils_of(session, viewer.group.id)
-    pupils = {p.id: p.code for p in found}
     stored = {
-        s.observer_id: s
+        s.observer_id: s.submitted_at
         for s in await session.scalars(
             select(ObservationSheet).where(ObservationSheet.cycle_id == cycle.id)
         )
     }
-    notes: dict[uuid.UUID, list[NoteView]] = {}
-    for n in await session.scalars(
+    notes = await session.scalars(
         select(ObservationNote)
         .where(ObservationNote.cycle_id == cycle.id)
         .order_by(ObservationNote.stage)
-    ):
-        notes.setdefault(n.observer_id, []).append(
-            NoteView(pupils.get(n.pupil_id, "?"), n.stage, n.did, n.said)
+    )
+    return sheet_views(
+        viewer,
+        cycle,
+        {p.id: p.code for p in found},
+        stored,
+        [(n.observer_id, n.pupil_id, n.stage, n.did, n.said) for n in notes],
+    )
+
+
+def sheet_views(
+    viewer: Viewer,
+    cycle: ResearchCycle,
+    pupils: Mapping[uuid.UUID, str],
+    submitted: Mapping[uuid.UUID, datetime | None],
+    notes: Iterable[tuple[uuid.UUID, uuid.UUID, int, str | None, str | None]],
+) -> list[SheetView]:
+    """The sheets from what was read: ``submitted`` holds each stored sheet's submission
+    time by observer, ``notes`` are (observer, pupil, stage, did, said)."""
+    by_observer: dict[uuid.UUID, list[NoteView]] = {}
+    for observer_id, pupil_id, stage, did, said in notes:
+        by_observer.setdefault(observer_id, []).append(
+            NoteView(pupils.get(pupil_id, "?"), stage, did, said)
         )
-    observers = list(dict.fromkeys([*viewer.observers(cycle), *stored]))
+    observers = list(dict.fromkeys([*viewer.observers(cycle), *submitted]))
     return [
         SheetView(
             observer_id=o,
             observer_name=viewer.name_of(o),
-            submitted_at=stored[o].submitted_at if o in stored else None,
-            notes=sorted(notes.get(o, []), key=lambda v: (v.pupil, v.stage)),
+            submitted_at=submitted.get(o),
+            notes=sorted(by_observer.get(o, []), key=lambda v: (v.pupil, v.stage)),
         )
         for o in observers
     ]
