@@ -20,6 +20,7 @@ from lessonstudy.domain import bookings
 from lessonstudy.domain.bookings import Seat
 from lessonstudy.domain.commitments import Commitment, CommitmentKind
 from lessonstudy.domain.cover_requests import CoverRequest, CoverStatus
+from lessonstudy.domain.scheduling.policy import SchedulingRules, set_rules
 from lessonstudy.domain.webhooks import EventType, WebhookEvent
 from lessonstudy.domain.webhooks.subscriptions import create_subscription
 from lessonstudy.errors import Conflict
@@ -99,6 +100,19 @@ async def test_a_teacher_cannot_leave_a_class_without_cover(
 ) -> None:
     [clash] = await _clashes(sessions, school, Seat(people["T4"], MONDAY_B, "P1", OBSERVING))
     assert "teaches 11E/Hi then" in clash["reason"]
+
+
+async def test_a_class_the_school_never_leaves_to_cover_keeps_its_teacher(
+    sessions: async_sessionmaker[AsyncSession], school: SchoolKit, people: dict[str, uuid.UUID]
+) -> None:
+    async with sessions.begin() as session:
+        await set_rules(
+            session, school.school_id, SchedulingRules(classes_never_covered=("11E/Hi",))
+        )
+    [clash] = await _clashes(
+        sessions, school, Seat(people["T4"], MONDAY_B, "P1", OBSERVING, cover_by=people["CS1"])
+    )
+    assert clash["reason"] == "teaches 11E/Hi then, a class the school never leaves to cover"
 
 
 async def test_a_teacher_may_not_cover_when_the_school_forbids_it(

@@ -36,6 +36,7 @@ from lessonstudy.domain.cover_requests import (
     cancel_cover_requests,
     record_cover_change,
 )
+from lessonstudy.domain.scheduling.policy import get_rules
 from lessonstudy.domain.webhooks import EventType, emit
 from lessonstudy.errors import Conflict, RuleBroken
 
@@ -169,6 +170,8 @@ async def _plan(
         by_slot[(seat.day, seat.period)].append(seat)
     booked = Booked()
     clashes: list[Clash] = []
+    # Classes whose teacher is never released (exam groups): the scheduler's rule, here too.
+    never_covered = set((await get_rules(session, school_id)).classes_never_covered)
     for (day, period), slot_seats in by_slot.items():
         try:
             slot = await availability.slot_availability(session, school_id, day, period)
@@ -201,7 +204,12 @@ async def _plan(
             elif seat.staff_id in teaching:
                 lesson = teaching[seat.staff_id]
                 option = next((o for o in lesson.cover if o.staff_id == seat.cover_by), None)
-                if seat.cover_by is None:
+                if lesson.class_code in never_covered:
+                    reason = (
+                        f"teaches {lesson.class_code} then, a class the school never leaves "
+                        "to cover"
+                    )
+                elif seat.cover_by is None:
                     reason = f"teaches {lesson.class_code} then; name who covers to release them"
                 elif option is None or seat.cover_by in seated or seat.cover_by in taken:
                     reason = (
